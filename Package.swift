@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Safehouse",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "safehouse", targets: ["safehouse"]),
+        .library(name: "SafehouseVault", targets: ["SafehouseVault"]),
+        .library(name: "SafehouseRedaction", targets: ["SafehouseRedaction"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "SafehouseCrypto", dependencies: ["CSodium"]),
+        .target(name: "SafehouseRedaction"),
+        .target(name: "SafehouseAudit", dependencies: ["SafehouseCrypto"]),
+        .target(
+            name: "SafehouseVault",
+            dependencies: [
+                "SafehouseCrypto",
+                "SafehouseAudit",
+                "SafehouseRedaction",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "safehouse",
+            dependencies: [
+                "SafehouseVault",
+                "SafehouseRedaction",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SafehouseCryptoTests",
+            dependencies: [
+                "SafehouseCrypto",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SafehouseRedactionTests",
+            dependencies: [
+                "SafehouseRedaction",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SafehouseAuditTests",
+            dependencies: [
+                "SafehouseAudit",
+                "SafehouseCrypto",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SafehouseVaultTests",
+            dependencies: ["SafehouseVault", "SafehouseCrypto"]
+        ),
+        .testTarget(
+            name: "SafehouseCLITests",
+            dependencies: ["SafehouseCrypto"]
+        ),
+    ]
+)

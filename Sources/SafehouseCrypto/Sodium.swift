@@ -1,0 +1,23 @@
+// SafehouseCrypto — the only module that imports libsodium (CSodium).
+//
+// Rules of this module:
+// - every libsodium call lives here, one file per libsodium family;
+// - sizes come from libsodium (`crypto_*_bytes()`), never hard-coded;
+// - secret keys live in `SecureBytes` (sodium_malloc, wiped on release) and are
+//   never returned as `[UInt8]` or `String`, never printed, never put in errors;
+// - every authentication failure is the single case `CryptoError.authenticationFailed`.
+internal import CSodium
+
+/// Process-wide libsodium initialisation.
+public enum Sodium {
+    private static let initialised: Bool = sodium_init() >= 0
+
+    /// Makes sure `sodium_init()` ran; call before any other function of this module.
+    /// - Throws: `CryptoError.unavailable` when libsodium cannot initialise.
+    public static func ensureInitialised() throws {
+        guard initialised else { throw CryptoError.unavailable }
+    }
+
+    /// The libsodium version string (e.g. "1.0.18").
+    public static var version: String { String(cString: sodium_version_string()) }
+}

@@ -1,0 +1,55 @@
+/// Errors of the vault. Each carries a stable exit code (CLI contract) and a
+/// message that names the object and suggests a fix — never a secret, a
+/// passphrase, a plaintext, or a subject's identity.
+public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Usage problem detected by the library (exit 64).
+    case usage(String)
+    /// Malformed, tampered or unauthenticated data (exit 65).
+    case badData(object: String, hint: String)
+    /// An input file or record does not exist (exit 66).
+    case missing(object: String, hint: String)
+    /// An output cannot be created (exit 73).
+    case cannotCreate(object: String, hint: String)
+    /// An I/O error (exit 74).
+    case io(object: String, detail: String)
+    /// Refused: not a recipient, wrong passphrase, role not allowed, … (exit 77).
+    case refused(object: String, reason: String, hint: String)
+    /// Anything else (exit 1).
+    case other(String)
+
+    /// The CLI exit code for this error.
+    public var exitCode: Int32 {
+        switch self {
+        case .usage: return 64
+        case .badData: return 65
+        case .missing: return 66
+        case .cannotCreate: return 73
+        case .io: return 74
+        case .refused: return 77
+        case .other: return 1
+        }
+    }
+
+    /// A one-line message without secrets.
+    public var message: String {
+        switch self {
+        case .usage(let m): return m
+        case .badData(let o, _): return "\(o): bad or tampered data (authentication failed)"
+        case .missing(let o, _): return "\(o) does not exist"
+        case .cannotCreate(let o, let h): return "cannot create \(o): \(h)"
+        case .io(let o, let d): return "I/O error on \(o): \(d)"
+        case .refused(let o, let r, _): return "\(o): refused: \(r)"
+        case .other(let m): return m
+        }
+    }
+
+    /// A suggestion for the user, if any.
+    public var hint: String? {
+        switch self {
+        case .badData(_, let h), .missing(_, let h), .refused(_, _, let h): return h.isEmpty ? nil : h
+        default: return nil
+        }
+    }
+
+    public var description: String { message }
+}

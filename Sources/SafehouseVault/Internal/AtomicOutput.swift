@@ -1,0 +1,153 @@
+import Foundation
+import SafehouseCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Linux `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`); Glibc's Swift overlay does not export it.
+#if arch(x86_64)
+private let oTmpFile: Int32 = 0o20200000
+#else
+private let oTmpFile: Int32 = 0o20040000
+#endif
+
+/// An output file that appears at its final path only when `commit` succeeds.
+///
+/// On Linux it is opened with `O_TMPFILE`: until it is linked it has no name,
+/// so a crash or kill leaves nothing behind — no partial output, no plaintext
+/// temp file. Where the file system lacks `O_TMPFILE` it falls back to a hidden
+/// temporary name in the same folder, removed on failure.
+final class AtomicOutput {
+    let path: String
+    private(set) var fd: Int32
+    private var tempPath: String?
+    private var committed = false
+    private(set) var bytesWritten: UInt64 = 0
+
+    /// Opens an unnamed file in the folder of `path`.
+    /// - Parameter overwrite: whether an existing file at `path` may be replaced.
+    init(path: String, overwrite: Bool, mode: mode_t = 0o600) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if !overwrite, FileManager.default.fileExists(atPath: path) {
+            throw VaultError.cannotCreate(object: path, hint: "it exists; pass --force to replace it")
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw VaultError.cannotCreate(object: path, hint: "its folder \(dir) does not exist")
+        }
+        var f = open(dir, oTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        if f < 0 {
+            let t = dir + "/.safehouse-tmp-" + Encoding.hex(Random.bytes(8))
+            f = open(t, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
+            if f >= 0 { tempPath = t }
+        }
+        guard f >= 0 else {
+            throw VaultError.cannotCreate(object: path, hint: String(cString: strerror(errno)))
+        }
+        fd = f
+        fchmod(fd, mode)
+    }
+
+    deinit { discard() }
+
+    /// Writes all of `buffer`, retrying short writes.
+    func write(_ buffer: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < buffer.count {
+            if let fault = FaultInjection.writeFault(after: bytesWritten + UInt64(off)) {
+                throw VaultError.io(object: path, detail: fault)
+            }
+            let n = Glibc.write(fd, buffer.baseAddress! + off, buffer.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+            }
+            off += n
+        }
+        bytesWritten += UInt64(buffer.count)
+    }
+
+    func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    /// Flushes to disk and gives the file its name (replacing only if allowed at init).
+    func commit(overwrite: Bool) throws {
+        if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: path, detail: fault) }
+        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if let t = tempPath {
+            if !overwrite, link(t, path) != 0 {
+                throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
+            }
+            if overwrite { guard rename(t, path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) } }
+            else { unlink(t) }
+            tempPath = nil
+        } else {
+            let procPath = "/proc/self/fd/\(fd)"
+            if overwrite {
+                let staging = dir + "/.safehouse-tmp-" + Encoding.hex(Random.bytes(8))
+                guard linkat(AT_FDCWD, procPath, AT_FDCWD, staging, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+                }
+                guard rename(staging, path) == 0 else {
+                    unlink(staging)
+                    throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+                }
+            } else if linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+                throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
+            }
+        }
+        committed = true
+        close(fd); fd = -1
+        AtomicOutput.syncDirectory(dir)
+    }
+
+    /// Drops the output: the unnamed file vanishes, a fallback temp file is removed.
+    func discard() {
+        if fd >= 0 { close(fd); fd = -1 }
+        if let t = tempPath { unlink(t); tempPath = nil }
+    }
+
+    /// fsyncs a directory so a rename or link in it is durable.
+    static func syncDirectory(_ dir: String) {
+        let d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if d >= 0 { fsync(d); close(d) }
+    }
+
+    /// Writes a whole small file atomically.
+    static func writeFile(_ bytes: [UInt8], to path: String, overwrite: Bool, mode: mode_t = 0o600) throws {
+        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: mode)
+        try out.write(bytes)
+        try out.commit(overwrite: overwrite)
+    }
+}
+
+/// Reads a whole small file, with a size cap so hostile inputs cannot exhaust memory.
+func readSmallFile(_ path: String, maxBytes: Int = 16 << 20) throws -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw VaultError.missing(object: path, hint: "check the path")
+    }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+    guard st.st_size <= maxBytes else { throw VaultError.badData(object: path, hint: "the file is larger than any valid one (\(maxBytes) bytes at most)") }
+    var out = [UInt8](repeating: 0, count: Int(st.st_size))
+    var off = 0
+    while off < out.count {
+        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + off, $0.count - off) }
+        if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        if n == 0 { break }
+        off += n
+    }
+    return Array(out[0..<off])
+}
+
+/// Atomic writes of whole files for the CLI (keyrings, reports, exports).
+public enum PublicFile {
+    /// Writes `bytes` to `path`; the file appears only complete. Mode 0644 unless `secret`.
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool, secret: Bool = false) throws {
+        try AtomicOutput.writeFile(bytes, to: path, overwrite: overwrite, mode: secret ? 0o600 : 0o644)
+    }
+}

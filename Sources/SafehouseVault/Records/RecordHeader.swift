@@ -1,0 +1,123 @@
+import SafehouseCrypto
+
+/// One key slot: the record id and key sealed (`crypto_box_seal`) to one member.
+public struct KeySlot: Sendable, Equatable {
+    public let recipient: Fingerprint
+    let box: [UInt8]
+    /// Bytes of a sealed (id ‖ key) box.
+    static var boxBytes: Int { RecordHeader.idBytes + 32 + SealedBox.overheadBytes }
+}
+
+/// The signed header of a sealed object (Docs/FORMAT.md, "Record envelope").
+///
+/// ```
+/// "SHRC" version=1 u8 | type u8 | id[16] | chunk-size u32 | plaintext-length u64
+/// slot-count u16 | slot × n: recipient-fingerprint[20] sealed-box[96]
+/// meta-nonce[24] | meta-len u32 | meta-ciphertext (XChaCha20-Poly1305)
+/// body-hash[32] | signer-fingerprint[20] | signature[64]
+/// ```
+/// The Ed25519 signature covers every byte before it. The body hash is
+/// BLAKE2b-256("safehouse body v1" ‖ h0 ‖ h1 ‖ …) over the BLAKE2b-256 hash of
+/// each ciphertext chunk, so anyone can check a body against its signed header
+/// without a key (bundle import, `check`).
+public struct RecordHeader: Sendable, Equatable {
+    static let magic: [UInt8] = Array("SHRC".utf8)
+    static let version: UInt8 = 1
+    static let idBytes = 16
+    static let maxSlots = 1024
+    static let maxMetaBytes = 1 << 20
+    static let maxPlaintextLength: UInt64 = 1 << 50
+
+    public let type: ObjectType
+    public let id: [UInt8]
+    public let chunkSize: UInt32
+    public let plaintextLength: UInt64
+    public let slots: [KeySlot]
+    let metaNonce: [UInt8]
+    let metaCiphertext: [UInt8]
+    let bodyHash: [UInt8]
+    public let signer: Fingerprint
+    let signature: [UInt8]
+
+    /// The record id as text (32 hex characters).
+    public var idText: String { Encoding.hex(id) }
+
+    /// Associated data of the metadata blob: binds it to this object's type and id.
+    static func metaAD(type: ObjectType, id: [UInt8]) -> [UInt8] { magic + [version, type.rawValue] + id + Array("meta".utf8) }
+
+    func encodedUnsigned() -> [UInt8] {
+        var w = ByteWriter()
+        w.raw(Self.magic); w.u8(Self.version); w.u8(type.rawValue); w.raw(id)
+        w.u32(chunkSize); w.u64(plaintextLength)
+        w.u16(UInt16(slots.count))
+        for s in slots { w.raw(s.recipient.bytes); w.raw(s.box) }
+        w.raw(metaNonce); w.blob(metaCiphertext)
+        w.raw(bodyHash); w.raw(signer.bytes)
+        return w.bytes
+    }
+
+    /// The canonical bytes of the header.
+    public func encoded() -> [UInt8] { encodedUnsigned() + signature }
+
+    /// A copy with other slots, signed by `signer` (grants, revocations, rotation).
+    func resigned(slots: [KeySlot], by identity: Identity) throws -> RecordHeader {
+        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, slots: slots,
+                             metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash,
+                             signer: identity.fingerprint, signature: [])
+        return h.withSignature(try identity.sign(h.encodedUnsigned()))
+    }
+
+    func withSignature(_ sig: [UInt8]) -> RecordHeader {
+        RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, slots: slots,
+                     metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: sig)
+    }
+
+    /// Parses a header strictly (canonical form only). Does not verify the signature.
+    static func parse(_ bytes: [UInt8], object: String) throws -> RecordHeader {
+        var r = ByteReader(bytes, object: object)
+        try r.expect(magic)
+        let bad = VaultError.badData(object: object, hint: "the record header is malformed or from an unknown format version")
+        guard try r.u8() == version, let type = ObjectType(rawValue: try r.u8()) else { throw bad }
+        let id = try r.take(idBytes)
+        let chunk = try r.u32()
+        let len = try r.u64()
+        guard chunk >= 1024, chunk <= 1 << 24, len <= maxPlaintextLength else { throw bad }
+        let n = Int(try r.u16())
+        guard n <= maxSlots else { throw bad }
+        var slots: [KeySlot] = []
+        var seen = Set<Fingerprint>()
+        for _ in 0..<n {
+            guard let fp = Fingerprint(raw: try r.take(Fingerprint.byteCount)), seen.insert(fp).inserted else { throw bad }
+            slots.append(KeySlot(recipient: fp, box: try r.take(KeySlot.boxBytes)))
+        }
+        let nonce = try r.take(XChaCha20Poly1305.nonceBytes)
+        let meta = try r.blob(max: maxMetaBytes)
+        guard meta.count >= XChaCha20Poly1305.tagBytes else { throw bad }
+        let bodyHash = try r.take(32)
+        guard let signer = Fingerprint(raw: try r.take(Fingerprint.byteCount)) else { throw bad }
+        let sig = try r.take(Signature.bytes)
+        try r.expectEnd()
+        return RecordHeader(type: type, id: id, chunkSize: chunk, plaintextLength: len, slots: slots, metaNonce: nonce,
+                            metaCiphertext: meta, bodyHash: bodyHash, signer: signer, signature: sig)
+    }
+
+    /// Verifies the signature against the signer's card.
+    func verifySignature(signerCard: MemberCard) -> Bool {
+        signerCard.fingerprint == signer && Signature.verify(signature, message: encodedUnsigned(), publicKey: signerCard.signKey)
+    }
+
+    /// The body's ciphertext length implied by the header.
+    var ciphertextLength: UInt64 {
+        let cs = UInt64(chunkSize)
+        let chunks = plaintextLength == 0 ? 1 : (plaintextLength + cs - 1) / cs
+        return plaintextLength + chunks * UInt64(ChunkCipher.tagBytes)
+    }
+}
+
+/// Accumulates the body hash over ciphertext chunk hashes.
+final class BodyHasher {
+    private let hash = GenericHash(length: 32)
+    init() { hash.update(Array("safehouse body v1".utf8)) }
+    func add(_ chunkHashes: [[UInt8]]) { for h in chunkHashes { hash.update(h) } }
+    func finalize() -> [UInt8] { hash.finalize() }
+}

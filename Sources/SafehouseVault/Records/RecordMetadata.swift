@@ -1,0 +1,60 @@
+import Foundation
+
+/// Material kinds from the production plan.
+public enum RecordKind: String, CaseIterable, Sendable, Codable {
+    case interview, statement, coverage, legal
+}
+
+/// Everything that describes a sealed object. Encrypted (never in clear on disk).
+public struct RecordMetadata: Codable, Sendable, Equatable {
+    public var kind: RecordKind?
+    public var country: String?
+    public var subject: String?
+    public var fileName: String?
+    /// Seal time, ISO 8601 UTC.
+    public var sealedAt: String
+    /// Legal application status (filed, pending, granted, denied, …) for `legal` records.
+    public var status: String?
+    /// Interviewer's quality rating 1–5 and note.
+    public var rating: Int?
+    public var note: String?
+    /// Fingerprint of the member who sealed it.
+    public var sealer: String
+    /// For excerpts: where it came from.
+    public var provenance: Provenance?
+
+    /// Signed provenance of an excerpt.
+    public struct Provenance: Codable, Sendable, Equatable {
+        public var sourceRecord: String
+        public var range: String?
+        public var format: String
+        public var policyHash: String
+        public var lexiconHash: String
+        public var approver: String
+        public var approvedAt: String
+    }
+
+    func encoded() throws -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return [UInt8](try enc.encode(self))
+    }
+
+    static func decode(_ bytes: [UInt8], object: String) throws -> RecordMetadata {
+        do { return try JSONDecoder().decode(RecordMetadata.self, from: Data(bytes)) } catch {
+            throw VaultError.badData(object: object, hint: "its metadata is not valid")
+        }
+    }
+
+    /// Validates an ISO 3166 alpha-2 code (two uppercase ASCII letters).
+    static func validCountry(_ c: String) -> Bool {
+        c.count == 2 && c.unicodeScalars.allSatisfy { $0.value >= 65 && $0.value <= 90 }
+    }
+}
+
+/// ISO 8601 time in UTC, seconds precision.
+func isoNow() -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: Date())
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import SafehouseAudit
+import SafehouseCrypto
+
+/// Outcome of an audited action.
+public enum AuditOutcome: String, Sendable { case ok, refused, failed }
+
+extension Vault {
+    /// The vault's own signing key, for entries no unlocked member can sign
+    /// (failed unlocks, refusals of non-members, field-vault creation).
+    func deviceKeyPair() throws -> (publicKey: [UInt8], secretKey: SecureBytes) {
+        try Signature.keyPair(seed: deviceSeed)
+    }
+
+    /// Appends a signed, hash-linked entry in the caller's transaction.
+    ///
+    /// Fail closed: it runs inside the same IMMEDIATE transaction as the change it
+    /// records, so if it cannot be written the change is not committed either, and
+    /// callers release plaintext only after the transaction committed.
+    /// - Parameters:
+    ///   - actor: the unlocked member who acts (signs the entry), or nil for the device key.
+    ///   - claimedActor: the fingerprint to name when `actor` is nil (e.g. a failed unlock).
+    ///   - objects: ids, pseudonyms, fingerprints — never names or content.
+    func appendAudit(_ db: Database, actor: Identity?, claimedActor: String? = nil, action: String, objects: [String],
+                     outcome: AuditOutcome, reason: String? = nil) throws {
+        if let fault = FaultInjection.fault(named: "audit") {
+            throw VaultError.io(object: "audit log", detail: fault)
+        }
+        let last = try Row.fetchOne(db, sql: "SELECT seq, leaf_hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let seq: UInt64 = last.map { UInt64(($0["seq"] as Int64) + 1) } ?? 0
+        let prev: [UInt8] = last.map { [UInt8]($0["leaf_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
+        var objects = objects
+        let actorText: String
+        let signerPK: [UInt8]
+        let signerSK: SecureBytes
+        if let actor {
+            actorText = actor.fingerprint.compact
+            signerPK = actor.signPublicKey
+            signerSK = actor.signSecretKey
+        } else {
+            // The device key signs only as "vault"; whom it speaks about is an object.
+            actorText = "vault"
+            if let claimedActor { objects.append("key:" + claimedActor) }
+            (signerPK, signerSK) = try deviceKeyPair()
+        }
+        let entry = try AuditEntry(seq: seq, time: Int64(Date().timeIntervalSince1970), actor: actorText, action: action,
+                               objects: objects, outcome: AuditEntry.Outcome(rawValue: outcome.rawValue)!, reason: reason,
+                               prevHash: prev, origin: origin)
+        let signed = try SignedAuditEntry.sign(entry, secretKey: signerSK, publicKey: signerPK)
+        try db.execute(sql: "INSERT INTO audit(seq, entry, signer_key, signature, leaf_hash) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [Int64(seq), Data(entry.canonicalBytes()), Data(signerPK), Data(signed.signature), Data(signed.leafHash)])
+    }
+
+    /// Appends one entry in its own transaction (for refusals outside any change).
+    public func audit(actor: Identity?, claimedActor: String? = nil, action: String, objects: [String],
+                      outcome: AuditOutcome, reason: String? = nil) throws {
+        try store.write { db in
+            try appendAudit(db, actor: actor, claimedActor: claimedActor, action: action, objects: objects, outcome: outcome, reason: reason)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import SafehouseAudit
+import SafehouseCrypto
+
+/// What `check` verified.
+public struct CheckReport: Sendable {
+    public let objects: Int
+    public let members: Int
+    public let auditEntries: UInt64
+}
+
+extension Vault {
+    /// Verifies the whole vault without any secret key: member trust chain, every
+    /// object's header signature, body length and body hash, subject links, and
+    /// the audit log's chain and signatures.
+    /// - Throws: `VaultError.badData` (exit 65) naming the first bad object.
+    public func check() throws -> CheckReport {
+        try store.read { db in
+            let ms = try members(db)
+            let rows = try Row.fetchAll(db, sql: "SELECT id, type, header, body_length FROM objects ORDER BY rowid")
+            for row in rows {
+                let id: String = row["id"]
+                let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "record \(id)")
+                guard header.idText == id, Int(header.type.rawValue) == (row["type"] as Int),
+                      UInt64(row["body_length"] as Int64) == header.ciphertextLength else {
+                    throw VaultError.badData(object: "record \(id)", hint: "its database row does not match its header")
+                }
+                try verifyHeaderSigner(header, members: ms)
+                let fd = Foundation.open(bodyPath(id), O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing") }
+                defer { close(fd) }
+                guard try BodyCodec.hashCiphertext(from: fd, header: header, object: "record \(id)") == header.bodyHash else {
+                    throw VaultError.badData(object: "record \(id)", hint: "its encrypted body does not match the signed header")
+                }
+            }
+            let dangling = try String.fetchOne(db, sql: """
+                SELECT s.pseudonym FROM subjects s LEFT JOIN objects o ON o.id = s.object_id
+                WHERE o.id IS NULL OR o.type != ? LIMIT 1
+                """, arguments: [Int(ObjectType.subject.rawValue)])
+            if let dangling { throw VaultError.badData(object: "subject \(dangling)", hint: "its identity object is missing") }
+            let result = try verifyAudit(db, checkpoint: nil, members: ms)
+            guard case .intact(let size, _) = result else {
+                throw VaultError.badData(object: "audit log entry \(result.firstBadSeq ?? 0)", hint: "\(result); the log was edited")
+            }
+            return CheckReport(objects: rows.count, members: ms.count, auditEntries: size)
+        }
+    }
+}

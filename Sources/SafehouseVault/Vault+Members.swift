@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+
+/// A member as the vault knows it.
+public struct Member: Sendable, Equatable {
+    public let card: MemberCard
+    public let endorsedBy: Fingerprint
+    let endorsement: [UInt8]
+    public let status: String
+    public var fingerprint: Fingerprint { card.fingerprint }
+    public var isActive: Bool { status == "active" }
+}
+
+extension Vault {
+    /// What an officer signs to admit a card into this vault's team.
+    func endorsementMessage(_ card: MemberCard) -> [UInt8] { Self.endorsementMessage(card, vaultID: id) }
+
+    func insertMember(_ db: Database, card: MemberCard, endorsedBy: Fingerprint, endorsement: [UInt8], status: String = "active") throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO members(fingerprint, card, endorsed_by, endorsement, status) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [card.fingerprint.compact, card.text, endorsedBy.compact, Data(endorsement), status])
+    }
+
+    /// All members, each verified: self-signed card and an endorsement by an
+    /// officer who is (transitively) endorsed by the root.
+    public func members() throws -> [Member] {
+        try store.read { db in try self.members(db) }
+    }
+
+    func members(_ db: Database) throws -> [Member] {
+        let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, card, endorsed_by, endorsement, status FROM members ORDER BY rowid")
+        var raw: [Fingerprint: Member] = [:]
+        var order: [Fingerprint] = []
+        for row in rows {
+            let fpText: String = row["fingerprint"]
+            let card = try MemberCard.parse(row["card"], object: "member \(fpText) in the vault")
+            guard card.fingerprint.compact == fpText, let by = Fingerprint(text: row["endorsed_by"]) else {
+                throw VaultError.badData(object: "member \(fpText) in the vault", hint: "the member table was altered; run `safehouse check`")
+            }
+            let endorsement: Data = row["endorsement"]
+            raw[card.fingerprint] = Member(card: card, endorsedBy: by, endorsement: [UInt8](endorsement), status: row["status"])
+            order.append(card.fingerprint)
+        }
+        try Self.verifyTrust(order.map { raw[$0]! }, root: root, vaultID: id)
+        return order.map { raw[$0]! }
+    }
+
+    /// Checks that every member is endorsed by an officer whose own trust leads back to the root.
+    static func verifyTrust(_ members: [Member], root: Fingerprint, vaultID: [UInt8]) throws {
+        var byFP: [Fingerprint: Member] = [:]
+        for m in members { byFP[m.fingerprint] = m }
+        var trusted: Set<Fingerprint> = []
+        var changed = true
+        while changed {
+            changed = false
+            for m in members where !trusted.contains(m.fingerprint) {
+                let isRoot = m.fingerprint == root && m.endorsedBy == root
+                guard isRoot || trusted.contains(m.endorsedBy), let endorser = byFP[m.endorsedBy],
+                      endorser.card.role == .officer,
+                      Signature.verify(m.endorsement, message: endorsementMessage(m.card, vaultID: vaultID), publicKey: endorser.card.signKey)
+                else { continue }
+                trusted.insert(m.fingerprint); changed = true
+            }
+        }
+        if let bad = members.first(where: { !trusted.contains($0.fingerprint) }) {
+            throw VaultError.badData(object: "member \(bad.fingerprint)", hint: "its card is not endorsed by a trusted officer (tampered member list?)")
+        }
+    }
+
+    static func endorsementMessage(_ card: MemberCard, vaultID: [UInt8]) -> [UInt8] {
+        Array("safehouse endorsement v1\nvault: \(Encoding.hex(vaultID))\n".utf8) + Array(card.text.utf8)
+    }
+
+    /// Finds a member by name or by a unique prefix of its fingerprint.
+    public func member(matching query: String) throws -> Member {
+        let all = try members()
+        if let byName = all.filter({ $0.card.name == query }).first(where: { $0.isActive }) ?? all.first(where: { $0.card.name == query }) {
+            return byName
+        }
+        let q = query.lowercased().replacingOccurrences(of: "-", with: "")
+        let hits = q.count >= 4 ? all.filter { $0.fingerprint.compact.hasPrefix(q) } : []
+        if hits.count == 1 { return hits[0] }
+        if hits.count > 1 { throw VaultError.usage("member '\(query)' is ambiguous: give more of the fingerprint") }
+        throw VaultError.missing(object: "member '\(query)'", hint: "`safehouse team list` shows the members")
+    }
+
+    /// The member entry for an unlocked identity; a non-member or removed member is
+    /// refused, and the refusal is audited (signed by the vault's device key).
+    func requireMember(_ identity: Identity, _ db: Database, action: String, objects: [String]) throws -> Member {
+        let m = try members(db).first(where: { $0.fingerprint == identity.fingerprint })
+        guard let m, m.isActive else {
+            try appendAudit(db, actor: nil, claimedActor: identity.fingerprint.compact, action: action, objects: objects,
+                            outcome: .refused, reason: m == nil ? "not-a-member" : "member-inactive")
+            throw RefusalCommitted(error: VaultError.refused(
+                object: "key \(identity.fingerprint)",
+                reason: m == nil ? "this key is not a member of the vault" : "this member was removed or its key superseded",
+                hint: m == nil ? "an officer adds members with `safehouse team add CARD.pub`" : "use your current key"))
+        }
+        return m
+    }
+
+    /// Audits a refusal and throws it (committed with its audit entry).
+    func refuse(_ db: Database, actor: Identity, action: String, objects: [String], reason code: String, _ error: VaultError) throws -> Never {
+        try appendAudit(db, actor: actor, action: action, objects: objects, outcome: .refused, reason: code)
+        throw RefusalCommitted(error: error)
+    }
+
+    /// Adds a member card, endorsed by an officer of this vault.
+    @discardableResult
+    public func addMember(card: MemberCard, by officer: Identity) throws -> Member {
+        try store.write { db in
+            let me = try requireMember(officer, db, action: "team-add", objects: [card.fingerprint.compact])
+            guard me.card.role == .officer else {
+                try refuse(db, actor: officer, action: "team-add", objects: [card.fingerprint.compact], reason: "role-not-allowed",
+                           .refused(object: "team", reason: "only an officer can add members", hint: "ask a security officer"))
+            }
+            guard self.kind == .hq else {
+                throw VaultError.refused(object: "team", reason: "a field vault's team comes from HQ's keyring", hint: "add members at HQ and re-create the field vault from a new keyring")
+            }
+            if try members(db).contains(where: { $0.fingerprint == card.fingerprint }) {
+                throw VaultError.cannotCreate(object: "member \(card.fingerprint)", hint: "it is already on the team")
+            }
+            let sig = try officer.sign(endorsementMessage(card))
+            try insertMember(db, card: card, endorsedBy: officer.fingerprint, endorsement: sig)
+            try appendAudit(db, actor: officer, action: "team-add", objects: [card.fingerprint.compact], outcome: .ok)
+            return Member(card: card, endorsedBy: officer.fingerprint, endorsement: sig, status: "active")
+        }
+    }
+
+    /// The signed team keyring for field vaults.
+    public func exportTeam(by officer: Identity?) throws -> TeamKeyring {
+        let ms = try members()
+        return TeamKeyring(vaultID: id, root: root, members: ms.map {
+            TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
+        })
+    }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+
+/// What the caller says about a file being sealed.
+public struct SealRequest: Sendable {
+    public var kind: RecordKind
+    public var country: String
+    public var subject: String?
+    public var status: String?
+    public var rating: Int?
+    public var note: String?
+    /// Extra recipients (member names or fingerprint prefixes) beyond the officers.
+    public var to: [String] = []
+    /// Remove the plaintext original after a verified seal.
+    public var removeOriginal = false
+
+    public init(kind: RecordKind, country: String, subject: String? = nil, status: String? = nil,
+                rating: Int? = nil, note: String? = nil, to: [String] = [], removeOriginal: Bool = false) {
+        self.kind = kind; self.country = country; self.subject = subject; self.status = status
+        self.rating = rating; self.note = note; self.to = to; self.removeOriginal = removeOriginal
+    }
+}
+
+/// A row of `safehouse list`.
+public struct RecordListing: Sendable, Codable {
+    public let id: String
+    public let type: String
+    public let size: UInt64
+    /// nil when the caller holds no slot for the object.
+    public let metadata: RecordMetadata?
+}
+
+/// A sealed object with its decrypted key, ready to read.
+struct OpenedObject {
+    let header: RecordHeader
+    let metadata: RecordMetadata
+    let bodyKey: SecureBytes
+}
+
+extension Vault {
+    static let kdfContext = "SHrecord"
+
+    func bodyPath(_ id: String) -> String { objectsDirectory + "/" + id + ".body" }
+
+    /// Encrypts a body and builds the signed header. The body file is named
+    /// (linked) only after it is complete and fsynced; the caller inserts the
+    /// header into the database (with its audit entry) and unlinks the body if that fails.
+    func sealObject(type: ObjectType, inputFD: Int32, length: UInt64, metadata: RecordMetadata,
+                    recipients: [MemberCard], signer: Identity, object: String,
+                    progress: BodyCodec.Progress?) throws -> (header: RecordHeader, plainHash: [UInt8], recordKey: SecureBytes) {
+        let id = Random.bytes(RecordHeader.idBytes)
+        let idText = Encoding.hex(id)
+        let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
+        let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
+        let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
+        let cipher = try ChunkCipher(key: bodyKey)
+        let out = try AtomicOutput(path: bodyPath(idText), overwrite: false)
+        let (bodyHash, plainHash) = try BodyCodec.encrypt(from: inputFD, length: length, cipher: cipher, to: out, object: object, progress: progress)
+        let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
+        let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
+                                                ad: RecordHeader.metaAD(type: type, id: id))
+        let slots = try Self.makeSlots(id: id, recordKey: recordKey, recipients: recipients)
+        let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, slots: slots,
+                                    metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
+        let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
+        try out.commit(overwrite: false)
+        return (header, plainHash, recordKey)
+    }
+
+    static func makeSlots(id: [UInt8], recordKey: SecureBytes, recipients: [MemberCard]) throws -> [KeySlot] {
+        let payload = try SecureBytes.concatenating([try SecureBytes(copying: id.withUnsafeBytes { UnsafeRawBufferPointer($0) }), recordKey])
+        var seen = Set<Fingerprint>()
+        return try recipients.filter { seen.insert($0.fingerprint).inserted }.map {
+            KeySlot(recipient: $0.fingerprint, box: try SealedBox.seal(payload, to: $0.boxKey))
+        }
+    }
+
+    func insertObject(_ db: Database, _ header: RecordHeader) throws {
+        try db.execute(sql: "INSERT INTO objects(id, type, header, body_length) VALUES (?, ?, ?, ?)",
+                       arguments: [header.idText, Int(header.type.rawValue), Data(header.encoded()), Int64(header.ciphertextLength)])
+    }
+
+    /// Seals a file as a record. Returns the record id.
+    public func seal(file path: String, request: SealRequest, by sealer: Identity,
+                     progress: ((UInt64, UInt64) -> Void)? = nil) throws -> String {
+        guard RecordMetadata.validCountry(request.country) else {
+            throw VaultError.usage("--country takes an ISO 3166 alpha-2 code such as KR, US, CN, JP, GB")
+        }
+        if request.status != nil, request.kind != .legal { throw VaultError.usage("--status applies to --kind legal only") }
+        if let r = request.rating, !(1...5).contains(r) { throw VaultError.usage("--rating takes 1 to 5") }
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw VaultError.missing(object: path, hint: "check the file name") }
+            throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw VaultError.usage("\(path) is not a regular file")
+        }
+        // Who may seal, and to whom: decided before any byte is encrypted.
+        let recipients: [MemberCard] = try store.write { db in
+            let me = try requireMember(sealer, db, action: "seal", objects: [])
+            guard me.card.role != .editor else {
+                try refuse(db, actor: sealer, action: "seal", objects: [], reason: "role-not-allowed",
+                           .refused(object: "seal", reason: "editors cannot seal originals", hint: "an interviewer or officer seals material"))
+            }
+            if let p = request.subject,
+               try String.fetchOne(db, sql: "SELECT pseudonym FROM subjects WHERE pseudonym = ?", arguments: [p]) == nil {
+                throw VaultError.missing(object: "subject \(p)", hint: "`safehouse subject list` shows the pseudonyms")
+            }
+            let all = try members(db).filter(\.isActive)
+            var cards = all.filter { $0.card.role == .officer }.map(\.card)
+            for q in request.to {
+                let m = try memberInList(all, matching: q)
+                guard m.card.role != .editor else {
+                    try refuse(db, actor: sealer, action: "seal", objects: [m.fingerprint.compact], reason: "editor-recipient",
+                               .refused(object: "member \(m.fingerprint)", reason: "an editor never receives a key slot for an original",
+                                        hint: "approve an excerpt and grant it to the editor instead"))
+                }
+                cards.append(m.card)
+            }
+            guard !cards.isEmpty else { throw VaultError.usage("no recipients: the team has no officer and no --to was given") }
+            return cards
+        }
+        let meta = RecordMetadata(kind: request.kind, country: request.country, subject: request.subject,
+                                  fileName: (path as NSString).lastPathComponent, sealedAt: isoNow(), status: request.status,
+                                  rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil)
+        let (header, plainHash, recordKey) = try sealObject(type: .record, inputFD: fd, length: UInt64(st.st_size), metadata: meta,
+                                                            recipients: recipients, signer: sealer, object: path, progress: progress)
+        do {
+            try store.write { db in
+                try insertObject(db, header)
+                try appendAudit(db, actor: sealer, action: "seal", objects: [header.idText] + (request.subject.map { [$0] } ?? []), outcome: .ok)
+            }
+        } catch {
+            unlink(bodyPath(header.idText))
+            throw error
+        }
+        if request.removeOriginal {
+            try verifyStoredBody(header: header, recordKey: recordKey, expectedPlainHash: plainHash)
+            try Self.removeOriginal(path: path, size: UInt64(st.st_size))
+            try audit(actor: sealer, action: "remove-original", objects: [header.idText], outcome: .ok)
+        }
+        return header.idText
+    }
+
+    func memberInList(_ all: [Member], matching q: String) throws -> Member {
+        if let m = all.first(where: { $0.card.name == q }) { return m }
+        let c = q.lowercased().replacingOccurrences(of: "-", with: "")
+        let hits = c.count >= 4 ? all.filter { $0.fingerprint.compact.hasPrefix(c) } : []
+        if hits.count == 1 { return hits[0] }
+        if hits.count > 1 { throw VaultError.usage("member '\(q)' is ambiguous: give more of the fingerprint") }
+        throw VaultError.missing(object: "member '\(q)'", hint: "`safehouse team list` shows the members")
+    }
+
+    /// Re-reads a stored body and decrypts it with the in-memory record key to prove
+    /// the seal is complete before the original is removed.
+    func verifyStoredBody(header: RecordHeader, recordKey: SecureBytes, expectedPlainHash: [UInt8]) throws {
+        let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
+        let fd = Foundation.open(bodyPath(header.idText), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.io(object: "record \(header.idText)", detail: "cannot re-read the sealed body") }
+        defer { close(fd) }
+        let h = GenericHash(length: 32)
+        try BodyCodec.decrypt(from: fd, header: header, cipher: try ChunkCipher(key: bodyKey, chunkSize: Int(header.chunkSize)),
+                              object: "record \(header.idText)", progress: nil) { h.update($0) }
+        guard h.finalize() == expectedPlainHash else {
+            throw VaultError.io(object: "record \(header.idText)", detail: "verification after sealing failed; the original was kept")
+        }
+    }
+
+    /// Overwrites a file once with zeros, fsyncs and unlinks it.
+    /// SSDs, copy-on-write and journaling file systems may keep older copies (Docs/THREAT-MODEL.md).
+    static func removeOriginal(path: String, size: UInt64) throws {
+        let fd = Foundation.open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.io(object: path, detail: "cannot open the original to remove it") }
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        var left = size
+        while left > 0 {
+            let n = Int(min(UInt64(zeros.count), left))
+            let w = zeros.withUnsafeBytes { write(fd, $0.baseAddress!, n) }
+            if w <= 0 { break }
+            left -= UInt64(w)
+        }
+        fsync(fd); close(fd)
+        guard unlink(path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+    }
+
+    /// Loads an object's header (strictly parsed, signature verified against a trusted member).
+    func loadHeader(_ db: Database, id: String) throws -> RecordHeader {
+        guard id.count == 32, Encoding.unhex(id) != nil else {
+            throw VaultError.missing(object: "record \(id)", hint: "record ids are 32 hex characters; `safehouse list` shows them")
+        }
+        guard let row = try Row.fetchOne(db, sql: "SELECT type, header, body_length FROM objects WHERE id = ?", arguments: [id]) else {
+            throw VaultError.missing(object: "record \(id)", hint: "`safehouse list` shows the records of this vault")
+        }
+        let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "record \(id)")
+        guard header.idText == id, Int(header.type.rawValue) == (row["type"] as Int) else {
+            throw VaultError.badData(object: "record \(id)", hint: "its header belongs to another record")
+        }
+        try verifyHeaderSigner(header, members: try members(db))
+        return header
+    }
+
+    /// The signer must be a trusted member allowed to sign this type of object.
+    func verifyHeaderSigner(_ header: RecordHeader, members: [Member]) throws {
+        let object = "record \(header.idText)"
+        guard let signer = members.first(where: { $0.fingerprint == header.signer }),
+              header.verifySignature(signerCard: signer.card) else {
+            throw VaultError.badData(object: object, hint: "its signature does not verify against a team member")
+        }
+        let allowed: Bool
+        switch header.type {
+        case .record, .subject: allowed = signer.card.role != .editor
+        case .excerpt: allowed = signer.card.role == .officer
+        }
+        guard allowed else { throw VaultError.badData(object: object, hint: "it was signed by a member whose role may not sign it") }
+    }
+
+    /// Opens an object's key slot for `identity` and decrypts its metadata.
+    func unlockObject(_ header: RecordHeader, identity: Identity) throws -> OpenedObject? {
+        guard let slot = header.slots.first(where: { $0.recipient == identity.fingerprint }) else { return nil }
+        let object = "record \(header.idText)"
+        let payload: SecureBytes
+        do { payload = try identity.openSlot(slot.box) } catch {
+            throw VaultError.badData(object: object, hint: "your key slot does not open (tampered or swapped slot)")
+        }
+        let slotID = try payload.slice(0..<RecordHeader.idBytes)
+        let idMatches = slotID.withUnsafeBytes { Array($0) == header.id }
+        guard idMatches else { throw VaultError.badData(object: object, hint: "the key slot belongs to another record (swapped slot)") }
+        let recordKey = try payload.slice(RecordHeader.idBytes..<payload.count)
+        let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
+        let metaBytes: [UInt8]
+        do {
+            metaBytes = try XChaCha20Poly1305.open(header.metaCiphertext, key: metaKey, nonce: header.metaNonce,
+                                                   ad: RecordHeader.metaAD(type: header.type, id: header.id))
+        } catch { throw VaultError.badData(object: object, hint: "its metadata does not authenticate") }
+        let meta = try RecordMetadata.decode(metaBytes, object: object)
+        return OpenedObject(header: header, metadata: meta,
+                            bodyKey: try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext))
+    }
+
+    /// Decrypts a record to `outPath`. The output appears only after the whole body
+    /// and its signature verified and the audit entry is durable.
+    public func open(id: String, to outPath: String, by identity: Identity, overwrite: Bool = false,
+                     progress: ((UInt64, UInt64) -> Void)? = nil) throws -> RecordMetadata {
+        let opened = try access(id: id, identity: identity, action: "open")
+        let out = try AtomicOutput(path: outPath, overwrite: overwrite)
+        try decryptBody(opened) { try out.write($0) }
+        try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id], outcome: .ok) }
+        try out.commit(overwrite: overwrite)
+        return opened.metadata
+    }
+
+    /// Resolves and unlocks an object for `identity`, auditing refusals.
+    func access(id: String, identity: Identity, action: String, allowedTypes: Set<ObjectType> = [.record]) throws -> OpenedObject {
+        try store.write { db in
+            _ = try requireMember(identity, db, action: action, objects: [id])
+            let header: RecordHeader
+            do { header = try loadHeader(db, id: id) } catch let e as VaultError {
+                if case .badData = e { try appendAudit(db, actor: identity, action: action, objects: [id], outcome: .failed, reason: "bad-data") }
+                throw RefusalCommitted(error: e)
+            }
+            guard allowedTypes.contains(header.type) else {
+                throw VaultError.missing(object: "record \(id)", hint: "that id is not a \(allowedTypes.map(\.label).sorted().joined(separator: "/"))")
+            }
+            guard let opened = try unlockObject(header, identity: identity) else {
+                try refuse(db, actor: identity, action: action, objects: [id], reason: "not-a-recipient",
+                           .refused(object: "record \(id)", reason: "you hold no key slot for it",
+                                    hint: kind == .field ? "a field vault seals for HQ; sealed material opens only at HQ" : "ask a security officer for access"))
+            }
+            return opened
+        }
+    }
+
+    func decryptBody(_ opened: OpenedObject, progress: ((UInt64, UInt64) -> Void)? = nil, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let id = opened.header.idText
+        let fd = Foundation.open(bodyPath(id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
+        defer { close(fd) }
+        try BodyCodec.decrypt(from: fd, header: opened.header,
+                              cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+                              object: "record \(id)", progress: progress, sink: sink)
+    }
+
+    /// Decrypts a small object (subject sheet entry, excerpt) into memory.
+    func decryptSmall(_ opened: OpenedObject) throws -> [UInt8] {
+        guard opened.header.plaintextLength <= 64 << 20 else { throw VaultError.badData(object: "record \(opened.header.idText)", hint: "too large") }
+        var out: [UInt8] = []
+        try decryptBody(opened) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Lists the vault's records; metadata is decrypted where `identity` holds a slot.
+    public func list(by identity: Identity?, types: Set<ObjectType> = [.record, .excerpt]) throws -> [RecordListing] {
+        try store.write { db in
+            if let identity { _ = try requireMember(identity, db, action: "list", objects: []) }
+            let rows = try Row.fetchAll(db, sql: "SELECT id, type, body_length FROM objects ORDER BY rowid")
+            var out: [RecordListing] = []
+            let ms = try members(db)
+            for row in rows {
+                let id: String = row["id"]
+                guard let t = ObjectType(rawValue: UInt8(row["type"] as Int)), types.contains(t) else { continue }
+                var meta: RecordMetadata? = nil
+                var size = UInt64(row["body_length"] as Int64)
+                if let identity {
+                    let header = try RecordHeader.parse([UInt8](try Data.fetchOne(db, sql: "SELECT header FROM objects WHERE id = ?", arguments: [id])!),
+                                                        object: "record \(id)")
+                    try verifyHeaderSigner(header, members: ms)
+                    meta = try unlockObject(header, identity: identity)?.metadata
+                    size = header.plaintextLength
+                }
+                out.append(RecordListing(id: id, type: t.label, size: size, metadata: meta))
+            }
+            if let identity { try appendAudit(db, actor: identity, action: "list", objects: [], outcome: .ok) }
+            return out
+        }
+    }
+}

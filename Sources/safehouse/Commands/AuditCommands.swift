@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import SafehouseAudit
+import SafehouseVault
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "The signed, hash-linked audit log.",
+        subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self])
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the audit log.")
+        @OptionGroup var vault: VaultOption
+        @Flag(help: "JSON lines output.") var json = false
+        @Option(help: "Only entries by this actor (fingerprint prefix).") var actor: String?
+        @Option(help: "Only entries naming this record id or pseudonym.") var record: String?
+        @Option(help: "Only this action (seal, open, …).") var action: String?
+        @Option(help: "Only entries at or after this date (YYYY-MM-DD).") var since: String?
+        @Option(help: "Only entries before this date (YYYY-MM-DD).") var until: String?
+
+        func run() throws {
+            try guarded {
+                let entries = try vault.open().auditEntries()
+                let sinceT = try since.map { try day($0) }, untilT = try until.map { try day($0) }
+                let f = ISO8601DateFormatter()
+                for s in entries {
+                    let e = s.entry
+                    if let actor, !e.actor.hasPrefix(actor.lowercased().replacingOccurrences(of: "-", with: "")) { continue }
+                    if let record, !e.objects.contains(record) { continue }
+                    if let action, e.action != action { continue }
+                    if let sinceT, e.time < sinceT { continue }
+                    if let untilT, e.time >= untilT { continue }
+                    let time = f.string(from: Date(timeIntervalSince1970: TimeInterval(e.time)))
+                    if json {
+                        var o: [String: Any] = ["seq": e.seq, "time": time, "actor": e.actor, "action": e.action,
+                                                "objects": e.objects, "outcome": e.outcome.rawValue]
+                        if let r = e.reason { o["reason"] = r }
+                        Output.print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                    } else {
+                        Output.print("\(e.seq)\t\(time)\t\(e.actor)\t\(e.action)\t\(e.outcome.rawValue)\(e.reason.map { ":" + $0 } ?? "")\t\(e.objects.joined(separator: ","))")
+                    }
+                }
+            }
+        }
+
+        func day(_ s: String) throws -> Int64 {
+            let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
+            guard let d = f.date(from: s) else { throw VaultError.usage("dates are YYYY-MM-DD") }
+            return Int64(d.timeIntervalSince1970)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the whole log as a self-verifying JSON-lines file.")
+        @OptionGroup var vault: VaultOption
+        @Option(help: "Where to write the export.") var out: String
+        @Flag(help: "Replace an existing file.") var force = false
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let data = try AuditExportFile.encode(entries: try v.auditEntries(), origin: v.origin, keys: try v.auditKeys())
+                try PublicFile.write([UInt8](data), to: out, overwrite: force)
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify the log (vault or exported file); 0 intact, 65 and the first bad entry otherwise.")
+        @Option(help: "The vault directory.") var vault: String?
+        @Option(help: "An exported log (`audit export`).") var file: String?
+        @Option(help: "A checkpoint kept off the machine: catches truncation and rollback.") var checkpoint: String?
+
+        func run() throws {
+            try guarded {
+                var cp: Checkpoint? = nil
+                if let checkpoint {
+                    do { cp = try Checkpoint.parse(try readText(checkpoint, maxBytes: 64 << 10)) } catch let e as VaultError { throw e } catch {
+                        throw VaultError.badData(object: checkpoint, hint: "this is not a valid checkpoint")
+                    }
+                }
+                let result: AuditVerification
+                if let file {
+                    guard vault == nil else { throw VaultError.usage("give --vault or --file, not both") }
+                    guard FileManager.default.fileExists(atPath: file) else { throw VaultError.missing(object: file, hint: "check the path") }
+                    guard let data = FileManager.default.contents(atPath: file) else { throw VaultError.io(object: file, detail: "cannot read") }
+                    result = AuditExportFile.verify(data: data, checkpoint: try cp.map { try verifiedCheckpoint($0, keys: exportKeys(data)) })
+                } else {
+                    let v = try Vault.open(at: VaultOption.resolve(vault))
+                    result = try v.verifyAuditLog(checkpoint: try cp.map { try verifiedCheckpoint($0, keys: try v.auditKeys()) })
+                }
+                switch result {
+                case .intact(let size, _):
+                    Output.note("audit log intact: \(size) entries" + (cp.map { ", consistent with checkpoint at \($0.size)" } ?? ""))
+                case .broken(let seq, let reason):
+                    throw VaultError.badData(object: "audit log entry \(seq)", hint: "first bad entry: \(seq) (\(reason))")
+                }
+            }
+        }
+
+        func verifiedCheckpoint(_ cp: Checkpoint, keys: [String: [UInt8]]) throws -> Checkpoint {
+            guard cp.signatures.contains(where: { sig in keys[sig.keyName].map { cp.verify(publicKey: $0, keyName: sig.keyName) } ?? false }) else {
+                throw VaultError.badData(object: "checkpoint", hint: "its signature does not verify against a team member")
+            }
+            return cp
+        }
+    }
+
+    struct CheckpointCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Sign a checkpoint (size and root) to keep off the machine.")
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+        @Option(help: "Where to write the checkpoint.") var out: String
+        @Flag(help: "Replace an existing file.") var force = false
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let me = try id.unlock(auditIn: v)
+                let cp = try v.checkpoint(by: me)
+                try PublicFile.write(Array(cp.text.utf8), to: out, overwrite: force)
+            }
+        }
+    }
+}
+
+/// The signing keys listed in an export's header line (to check a checkpoint's signature).
+func exportKeys(_ data: Data) -> [String: [UInt8]] {
+    guard let nl = data.firstIndex(of: 0x0A),
+          let obj = try? JSONSerialization.jsonObject(with: data[data.startIndex..<nl]) as? [String: Any],
+          let keys = obj["keys"] as? [String: String] else { return [:] }
+    return keys.compactMapValues { Data(base64Encoded: $0).map { [UInt8]($0) } }
+}

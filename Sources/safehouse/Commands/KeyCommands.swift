@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SafehouseCrypto
+import SafehouseVault
+
+extension PasswordHash.Cost: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
+
+struct Key: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create and inspect member keys.",
+        subcommands: [New.self, Show.self])
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a keypair: FILE (secret, passphrase-encrypted, 0600) and FILE.pub (member card).")
+        @Option(help: "The member's name as the team knows it (a handle is fine).") var name: String
+        @Option(help: "interviewer | editor | officer") var role: Role
+        @Option(help: "Where to write the secret key file.") var out: String
+        @Option(help: "Passphrase hashing cost: interactive | moderate | sensitive.") var kdf: PasswordHash.Cost = .moderate
+        @Option(help: "Read the passphrase from this file (first line).") var passphraseFile: String?
+        @Flag(help: "Replace existing files.") var force = false
+
+        func run() throws {
+            try guarded {
+                let pass = try Passphrase.obtain(file: passphraseFile, prompt: "New passphrase for \(out): ", confirm: true)
+                let card = try KeyFile.create(name: name, role: role, path: out, passphrase: pass, cost: kdf, overwrite: force)
+                Output.print("\(out.isEmpty ? "" : out + ".pub"): \(card.name) (\(card.role.rawValue))")
+                Output.print("fingerprint: \(card.fingerprint)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a member card's name, role and fingerprint.")
+        @Argument(help: "A member card (FILE.pub) or a secret key file.") var file: String
+
+        func run() throws {
+            try guarded {
+                if let text = try? readText(file, maxBytes: 64 << 10), text.hasPrefix("safehouse-card") {
+                    let card = try MemberCard.parse(text, object: file)
+                    Output.print("name: \(card.name)")
+                    Output.print("role: \(card.role.rawValue)")
+                    Output.print("fingerprint: \(card.fingerprint)")
+                } else {
+                    let h = try KeyFile.readHeader(path: file)
+                    Output.print("secret key file (locked)")
+                    Output.print("fingerprint: \(h.fingerprint)")
+                    Output.print("kdf: argon2id ops=\(h.opsLimit) mem=\(h.memLimit / 1048576) MiB")
+                }
+            }
+        }
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a vault: an HQ vault rooted in an officer (--identity), or a field vault from a team keyring (--team).")
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Option(help: "A team keyring exported at HQ (`safehouse team export`): creates a seal-only field vault.") var team: String?
+
+    func run() throws {
+        try guarded {
+            if let team {
+                guard id.identity == nil else { throw VaultError.usage("give either --team (field vault) or --identity (HQ vault), not both") }
+                let ring = try TeamKeyring.parse(try readText(team), object: team)
+                let v = try Vault.createField(at: vault.path, keyring: ring)
+                Output.note("field vault created at \(vault.path); it trusts root officer \(v.root)")
+                Output.hint("compare that fingerprint aloud with your security officer before sealing")
+            } else {
+                let path = try id.requirePath()
+                let officer = try id.unlock()
+                guard let card = officer.card else {
+                    throw VaultError.missing(object: path + ".pub", hint: "the member card must sit next to the key file")
+                }
+                let v = try Vault.createHQ(at: vault.path, officer: officer, card: card)
+                Output.note("HQ vault created at \(vault.path); root officer \(v.root)")
+            }
+        }
+    }
+}

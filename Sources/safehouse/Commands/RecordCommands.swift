@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SafehouseVault
+
+extension RecordKind: ExpressibleByArgument {}
+
+struct Seal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seal a file into the vault; prints the new record id.",
+        discussion: "In a field vault the recipients are the team's officers; the sealer is not a recipient unless named with --to, so this laptop cannot open what it sealed.")
+    @Argument(help: "The file to seal.") var file: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Option(help: "interview | statement | coverage | legal") var kind: RecordKind
+    @Option(help: "ISO 3166 alpha-2 country code where the material was gathered (KR, US, CN, JP, GB, …).") var country: String
+    @Option(help: "The subject's pseudonym.") var subject: String?
+    @Option(name: .customLong("to"), help: "An extra recipient (member name or fingerprint prefix); repeatable.") var to: [String] = []
+    @Option(help: "For --kind legal: filed | pending | granted | denied | ….") var status: String?
+    @Option(help: "Interviewer's rating of the material, 1–5 (sealed).") var rating: Int?
+    @Option(help: "A short note (sealed).") var note: String?
+    @Flag(help: "After a verified seal, overwrite and delete the plaintext original. SSDs and journaling file systems may keep copies.") var removeOriginal = false
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            let me = try id.unlock(auditIn: v)
+            let bar = ProgressBar(label: "sealing", quiet: quiet)
+            let req = SealRequest(kind: kind, country: country, subject: subject, status: status, rating: rating, note: note,
+                                  to: to, removeOriginal: removeOriginal)
+            let rid = try v.seal(file: file, request: req, by: me, progress: bar.update)
+            Output.print(rid)
+            if removeOriginal {
+                Output.note("the original was overwritten and removed after a verified seal")
+                Output.hint("SSDs, copy-on-write and journaling file systems can keep older copies; use full-disk encryption")
+            }
+        }
+    }
+}
+
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Decrypt a record you hold a key slot for.")
+    @Argument(help: "The record id.") var record: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Option(help: "Where to write the plaintext.") var out: String
+    @Flag(help: "Replace an existing output file.") var force = false
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            let me = try id.unlock(auditIn: v)
+            let bar = ProgressBar(label: "opening", quiet: quiet)
+            _ = try v.open(id: record, to: out, by: me, overwrite: force, progress: bar.update)
+        }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List records; details appear for those you hold a slot for.")
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Flag(help: "JSON output.") var json = false
+    @Option(help: "Only this kind.") var kind: RecordKind?
+    @Option(help: "Only this country.") var country: String?
+    @Option(help: "Only this subject pseudonym.") var subject: String?
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            let me = try id.unlock(auditIn: v)
+            let rows = try v.list(by: me).filter { r in
+                (kind == nil || r.metadata?.kind == kind) && (country == nil || r.metadata?.country == country)
+                    && (subject == nil || r.metadata?.subject == subject)
+            }
+            if json {
+                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+                Output.print(String(decoding: try enc.encode(rows), as: UTF8.self))
+                return
+            }
+            for r in rows {
+                if let m = r.metadata {
+                    let fields = [r.type, m.kind?.rawValue ?? "-", m.country ?? "-", m.subject ?? "-", "\(r.size)", m.sealedAt, m.status ?? ""]
+                    Output.print(([r.id] + fields).joined(separator: "\t").trimmingCharacters(in: .whitespaces))
+                } else {
+                    Output.print("\(r.id)\t\(r.type)\t(sealed: no key slot for you)\t\(r.size)")
+                }
+            }
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Verify every object and the audit log of a vault; exit 0 or 65.")
+    @OptionGroup var vault: VaultOption
+
+    func run() throws {
+        try guarded {
+            let report = try vault.open().check()
+            Output.note("vault intact: \(report.objects) objects, \(report.members) members, \(report.auditEntries) audit entries")
+        }
+    }
+}

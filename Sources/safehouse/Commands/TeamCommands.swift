@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SafehouseVault
+
+struct Team: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Team members and the signed team keyring.",
+        subcommands: [Add.self, Export.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a member card (officers only); the officer endorses it.")
+        @Argument(help: "The member's card, FILE.pub.") var card: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let c = try MemberCard.parse(try readText(card, maxBytes: 64 << 10), object: card)
+                let officer = try id.unlock(auditIn: v)
+                let m = try v.addMember(card: c, by: officer)
+                Output.print("\(m.card.name) (\(m.card.role.rawValue)) \(m.fingerprint)")
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the team keyring (public keys and endorsements only).")
+        @OptionGroup var vault: VaultOption
+        @Option(help: "Where to write the keyring.") var out: String
+        @Flag(help: "Replace an existing file.") var force = false
+
+        func run() throws {
+            try guarded {
+                let ring = try vault.open().exportTeam(by: nil)
+                try writePublicFile(ring.text, to: out, force: force)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List members: name, role, fingerprint, status.")
+        @OptionGroup var vault: VaultOption
+        @Flag(help: "JSON output.") var json = false
+
+        func run() throws {
+            try guarded {
+                let ms = try vault.open().members()
+                if json {
+                    let rows = ms.map { ["name": $0.card.name, "role": $0.card.role.rawValue, "fingerprint": $0.fingerprint.description, "status": $0.status] }
+                    Output.print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    for m in ms { Output.print("\(m.fingerprint)  \(m.card.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(m.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(m.card.name)") }
+                }
+            }
+        }
+    }
+}
+
+/// Writes a public (non-secret) file atomically: no partial file on failure.
+func writePublicFile(_ text: String, to path: String, force: Bool) throws {
+    try PublicFile.write(Array(text.utf8), to: path, overwrite: force)
+}

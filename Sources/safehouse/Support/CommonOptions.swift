@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import SafehouseCrypto
+import SafehouseVault
+
+/// `--vault DIR`: default `$SAFEHOUSE_VAULT`, then `~/.local/share/safehouse/vault`.
+struct VaultOption: ParsableArguments {
+    @Option(name: .long, help: "The vault directory (default: $SAFEHOUSE_VAULT, then ~/.local/share/safehouse/vault).")
+    var vault: String?
+
+    var path: String { Self.resolve(vault) }
+
+    /// The vault path: explicit, else `$SAFEHOUSE_VAULT`, else the per-user default.
+    static func resolve(_ vault: String?) -> String {
+        if let vault { return vault }
+        let env = ProcessInfo.processInfo.environment
+        if let v = env["SAFEHOUSE_VAULT"], !v.isEmpty { return v }
+        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
+        return base + "/safehouse/vault"
+    }
+
+    func open() throws -> Vault { try Vault.open(at: path) }
+}
+
+/// `--identity FILE` and `--passphrase-file FILE`.
+struct IdentityOptions: ParsableArguments {
+    @Option(name: .long, help: "Your secret key file (default: $SAFEHOUSE_IDENTITY).")
+    var identity: String?
+
+    @Option(name: .long, help: "Read the passphrase from this file (first line). $SAFEHOUSE_PASSPHRASE takes precedence.")
+    var passphraseFile: String?
+
+    var keyPath: String? {
+        if let identity { return identity }
+        if let v = ProcessInfo.processInfo.environment["SAFEHOUSE_IDENTITY"], !v.isEmpty { return v }
+        return nil
+    }
+
+    func requirePath() throws -> String {
+        guard let p = keyPath else { throw VaultError.usage("no key given: pass --identity FILE or set SAFEHOUSE_IDENTITY") }
+        return p
+    }
+
+    /// Unlocks the key; a wrong passphrase is audited in `vault` (if given) and refused with 77.
+    func unlock(auditIn vault: Vault? = nil) throws -> Identity {
+        let path = try requirePath()
+        let header = try KeyFile.readHeader(path: path)
+        let pass = try Passphrase.obtain(file: passphraseFile, prompt: "Passphrase for \(path): ", confirm: false)
+        let card = (try? readText(path + ".pub")).flatMap { try? MemberCard.parse($0, object: path + ".pub") }
+        do {
+            return try KeyFile.unlock(path: path, passphrase: pass, card: card?.fingerprint == header.fingerprint ? card : nil)
+        } catch let e as VaultError {
+            if case .refused = e, let vault {
+                try? vault.audit(actor: nil, claimedActor: header.fingerprint.compact, action: "unlock", objects: [],
+                                 outcome: .refused, reason: "wrong-passphrase")
+            }
+            throw e
+        }
+    }
+}
+
+func readText(_ path: String, maxBytes: Int = 16 << 20) throws -> String {
+    guard FileManager.default.fileExists(atPath: path) else { throw VaultError.missing(object: path, hint: "check the path") }
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: path), let size = attrs[.size] as? Int, size <= maxBytes,
+          let data = FileManager.default.contents(atPath: path) else {
+        throw VaultError.badData(object: path, hint: "the file cannot be read or is too large")
+    }
+    guard let s = String(data: data, encoding: .utf8) else { throw VaultError.badData(object: path, hint: "it is not UTF-8 text") }
+    return s
+}
