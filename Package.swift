@@ -28,7 +28,6 @@ let package = Package(
             dependencies: [
                 "SafehouseCrypto",
                 "SafehouseAudit",
-                "SafehouseRedaction",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -36,7 +35,6 @@ let package = Package(
             name: "safehouse",
             dependencies: [
                 "SafehouseVault",
-                "SafehouseRedaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -41,7 +41,7 @@ extension Vault {
                 var o = ByteWriter()
                 o.blob(header.encoded()); o.u8(UInt8(pseudonym.utf8.count)); o.ascii(pseudonym); o.u64(header.ciphertextLength)
                 try out.write(o.bytes)
-                try copyBody(id: rid, length: header.ciphertextLength, into: out)
+                try copyBody(header, into: out)
             }
             var entries: [SignedAuditEntry] = []
             try forEachAuditEntry(db) { entries.append($0) }
@@ -55,8 +55,9 @@ extension Vault {
         try out.commit(overwrite: overwrite)
     }
 
-    private func copyBody(id rid: String, length: UInt64, into out: AtomicOutput) throws {
-        let fd = Foundation.open(bodyPath(rid), O_RDONLY | O_CLOEXEC)
+    private func copyBody(_ header: RecordHeader, into out: AtomicOutput) throws {
+        let rid = header.idText, length = header.ciphertextLength
+        let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(rid)", hint: "its encrypted body file is missing") }
         defer { close(fd) }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
@@ -108,7 +109,7 @@ extension Vault {
                     present.append(header.idText)
                     continue
                 }
-                let out = try AtomicOutput(path: bodyPath(header.idText), overwrite: false)
+                let out = try newBodyOutput()
                 let hasher = BodyHasher()
                 let full = UInt64(header.chunkSize) + UInt64(ChunkCipher.tagBytes)
                 var left = blen
@@ -120,8 +121,8 @@ extension Vault {
                     left -= UInt64(n)
                 }
                 guard hasher.finalize() == header.bodyHash else { throw bad("an object's body does not match its signed header (tampered)") }
-                try out.commit(overwrite: false)
-                written.append(header.idText)
+                try out.commit(overwrite: false, as: bodyPath(header))
+                written.append(bodyPath(header))
                 fresh.append((header, pseudonym))
             }
             let n = Int(try reader.u32())
@@ -162,7 +163,7 @@ extension Vault {
             }
             return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count)
         } catch {
-            for id in written { unlink(bodyPath(id)) }
+            for p in written { unlink(p) }
             throw error
         }
     }

@@ -27,7 +27,7 @@ extension Vault {
                     throw VaultError.badData(object: "record \(id)", hint: "its database row does not match its header")
                 }
                 try verifyHeaderSigner(header, members: ms)
-                let fd = Foundation.open(bodyPath(id), O_RDONLY | O_CLOEXEC)
+                let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing") }
                 defer { close(fd) }
                 guard try BodyCodec.hashCiphertext(from: fd, header: header, object: "record \(id)") == header.bodyHash else {

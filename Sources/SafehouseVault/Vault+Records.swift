@@ -41,12 +41,21 @@ struct OpenedObject {
 extension Vault {
     static let kdfContext = "SHrecord"
 
-    func bodyPath(_ id: String) -> String { objectsDirectory + "/" + id + ".body" }
+    /// A body's file: named by record id and body hash, so a re-keyed excerpt's new
+    /// body never overwrites the old one before the new header is committed.
+    func bodyPath(_ header: RecordHeader) -> String {
+        objectsDirectory + "/" + header.idText + "-" + Encoding.hex(Array(header.bodyHash.prefix(6))) + ".body"
+    }
+
+    /// A temporary (unnamed until commit) body file in the objects folder.
+    func newBodyOutput() throws -> AtomicOutput {
+        try AtomicOutput(path: objectsDirectory + "/new.body", overwrite: true)
+    }
 
     /// Encrypts a body and builds the signed header. The body file is named
     /// (linked) only after it is complete and fsynced; the caller inserts the
     /// header into the database (with its audit entry) and unlinks the body if that fails.
-    func sealObject(type: ObjectType, inputFD: Int32, length: UInt64, metadata: RecordMetadata,
+    func sealObject(type: ObjectType, source: BodySource, length: UInt64, metadata: RecordMetadata,
                     recipients: [MemberCard], signer: Identity, object: String,
                     progress: BodyCodec.Progress?) throws -> (header: RecordHeader, plainHash: [UInt8], recordKey: SecureBytes) {
         let id = Random.bytes(RecordHeader.idBytes)
@@ -55,8 +64,8 @@ extension Vault {
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey)
-        let out = try AtomicOutput(path: bodyPath(idText), overwrite: false)
-        let (bodyHash, plainHash) = try BodyCodec.encrypt(from: inputFD, length: length, cipher: cipher, to: out, object: object, progress: progress)
+        let out = try newBodyOutput()
+        let (bodyHash, plainHash) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object, progress: progress)
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
@@ -64,7 +73,7 @@ extension Vault {
         let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, slots: slots,
                                     metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
-        try out.commit(overwrite: false)
+        try out.commit(overwrite: false, as: bodyPath(header))
         return (header, plainHash, recordKey)
     }
 
@@ -125,9 +134,9 @@ extension Vault {
             return cards
         }
         let meta = RecordMetadata(kind: request.kind, country: request.country, subject: request.subject,
-                                  fileName: (path as NSString).lastPathComponent, sealedAt: isoNow(), status: request.status,
+                                  fileName: String(path.split(separator: "/").last ?? Substring(path)), sealedAt: isoNow(), status: request.status,
                                   rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil)
-        let (header, plainHash, recordKey) = try sealObject(type: .record, inputFD: fd, length: UInt64(st.st_size), metadata: meta,
+        let (header, plainHash, recordKey) = try sealObject(type: .record, source: .file(fd), length: UInt64(st.st_size), metadata: meta,
                                                             recipients: recipients, signer: sealer, object: path, progress: progress)
         do {
             try store.write { db in
@@ -135,7 +144,7 @@ extension Vault {
                 try appendAudit(db, actor: sealer, action: "seal", objects: [header.idText] + (request.subject.map { [$0] } ?? []), outcome: .ok)
             }
         } catch {
-            unlink(bodyPath(header.idText))
+            unlink(bodyPath(header))
             throw error
         }
         if request.removeOriginal {
@@ -159,7 +168,7 @@ extension Vault {
     /// the seal is complete before the original is removed.
     func verifyStoredBody(header: RecordHeader, recordKey: SecureBytes, expectedPlainHash: [UInt8]) throws {
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
-        let fd = Foundation.open(bodyPath(header.idText), O_RDONLY | O_CLOEXEC)
+        let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.io(object: "record \(header.idText)", detail: "cannot re-read the sealed body") }
         defer { close(fd) }
         let h = GenericHash(length: 32)
@@ -276,7 +285,7 @@ extension Vault {
 
     func decryptBody(_ opened: OpenedObject, progress: ((UInt64, UInt64) -> Void)? = nil, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let id = opened.header.idText
-        let fd = Foundation.open(bodyPath(id), O_RDONLY | O_CLOEXEC)
+        let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
         try BodyCodec.decrypt(from: fd, header: opened.header,

@@ -18,7 +18,7 @@ private let oTmpFile: Int32 = 0o20040000
 /// temp file. Where the file system lacks `O_TMPFILE` it falls back to a hidden
 /// temporary name in the same folder, removed on failure.
 final class AtomicOutput {
-    let path: String
+    private(set) var path: String
     private(set) var fd: Int32
     private var tempPath: String?
     private var committed = false
@@ -28,7 +28,7 @@ final class AtomicOutput {
     /// - Parameter overwrite: whether an existing file at `path` may be replaced.
     init(path: String, overwrite: Bool, mode: mode_t = 0o600) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let dir = parentDirectory(of: path)
         if !overwrite, FileManager.default.fileExists(atPath: path) {
             throw VaultError.cannotCreate(object: path, hint: "it exists; pass --force to replace it")
         }
@@ -71,10 +71,12 @@ final class AtomicOutput {
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Flushes to disk and gives the file its name (replacing only if allowed at init).
-    func commit(overwrite: Bool) throws {
+    /// - Parameter newPath: a final name other than the one given at init (same folder).
+    func commit(overwrite: Bool, as newPath: String? = nil) throws {
+        if let newPath { path = newPath }
         if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: path, detail: fault) }
         guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let dir = parentDirectory(of: path)
         if let t = tempPath {
             if !overwrite, link(t, path) != 0 {
                 throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
@@ -120,6 +122,13 @@ final class AtomicOutput {
         try out.write(bytes)
         try out.commit(overwrite: overwrite)
     }
+}
+
+/// The folder of a path ("." for a bare name). Avoids NSString path helpers,
+/// which crash on some one-character names in swift-corelibs-foundation.
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
 }
 
 /// Reads a whole small file, with a size cap so hostile inputs cannot exhaust memory.

@@ -4,6 +4,14 @@ import SafehouseCrypto
 /// Streams record bodies through `ChunkCipher` in constant memory: batches of
 /// chunks are read, processed on every core, and written, so memory stays at a
 /// few batches whatever the size of the recording.
+/// Where a body's plaintext comes from.
+enum BodySource {
+    /// A file descriptor, read sequentially (recordings of any size).
+    case file(Int32)
+    /// Small in-memory content (subject identities, excerpts).
+    case bytes([UInt8])
+}
+
 enum BodyCodec {
     /// Chunks per batch: 32 × 64 KiB = 2 MiB per read.
     static let chunksPerBatch = 32
@@ -28,7 +36,7 @@ enum BodyCodec {
 
     /// Encrypts `length` bytes from `fd` into `output`; returns the body hash and
     /// a BLAKE2b hash of the plaintext (to verify a seal before removing an original).
-    static func encrypt(from fd: Int32, length: UInt64, cipher: ChunkCipher, to output: AtomicOutput,
+    static func encrypt(from source: BodySource, length: UInt64, cipher: ChunkCipher, to output: AtomicOutput,
                         object: String, progress: Progress?) throws -> (bodyHash: [UInt8], plainHash: [UInt8]) {
         let batchPlain = cipher.chunkSize * chunksPerBatch
         let batchCipher = batchPlain + chunksPerBatch * ChunkCipher.tagBytes
@@ -44,7 +52,16 @@ enum BodyCodec {
         var index: UInt64 = 0
         repeat {
             let want = Int(min(UInt64(batchPlain), length - done))
-            let got = try readFully(fd, into: inBuf, count: want, object: object)
+            let got: Int
+            switch source {
+            case .file(let fd): got = try readFully(fd, into: inBuf, count: want, object: object)
+            case .bytes(let b):
+                let start = Int(done)
+                b.withUnsafeBytes { src in
+                    if want > 0 { inBuf.baseAddress!.copyMemory(from: src.baseAddress! + start, byteCount: want) }
+                }
+                got = want
+            }
             guard got == want else {
                 throw VaultError.io(object: object, detail: "the file changed size while it was being sealed")
             }

@@ -20,6 +20,9 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
     public var note: String?
     /// Fingerprint of the member who sealed it.
     public var sealer: String
+    /// For subject identities: category and consent level.
+    public var category: String?
+    public var consent: String?
     /// For excerpts: where it came from.
     public var provenance: Provenance?
 

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+
+/// A subject identity to register: the sheet entry as JSON (name, aliases,
+/// relatives, places, identifiers …) plus the fields stats need.
+public struct SubjectIdentity: Sendable {
+    /// The subject's sheet entry, JSON-encoded. Sealed; never logged.
+    public let json: [UInt8]
+    public let category: String
+    public let consent: String
+    public let country: String?
+
+    public init(json: [UInt8], category: String, consent: String, country: String?) {
+        self.json = json; self.category = category; self.consent = consent; self.country = country
+    }
+}
+
+/// A registered subject as an identity holder sees it.
+public struct SubjectInfo: Sendable {
+    public let pseudonym: String
+    public let category: String?
+    public let consent: String?
+    public let country: String?
+    /// The identity JSON; present only when asked for (and audited).
+    public let identity: [UInt8]?
+}
+
+extension Vault {
+    /// Registers subjects: each identity is sealed to the identity holders (the
+    /// officers, and the registering interviewer unless this is a field vault)
+    /// and gets a fresh random pseudonym. Returns the pseudonyms in order.
+    public func importSubjects(_ subjects: [SubjectIdentity], by registrar: Identity) throws -> [String] {
+        let holders: [MemberCard] = try store.write { db in
+            let me = try requireMember(registrar, db, action: "subject-import", objects: [])
+            guard me.card.role != .editor else {
+                try refuse(db, actor: registrar, action: "subject-import", objects: [], reason: "role-not-allowed",
+                           .refused(object: "subjects", reason: "editors cannot register subjects", hint: "an interviewer or officer registers subjects"))
+            }
+            var cards = try members(db).filter { $0.isActive && $0.card.role == .officer }.map(\.card)
+            if kind == .hq, me.card.role == .interviewer { cards.append(me.card) }
+            return cards
+        }
+        var sealed: [(RecordHeader, String)] = []
+        var taken = Set(try store.read { db in try String.fetchAll(db, sql: "SELECT pseudonym FROM subjects") })
+        do {
+            for s in subjects {
+                var p = Pseudonym.generate()
+                while taken.contains(p) { p = Pseudonym.generate() }
+                taken.insert(p)
+                let meta = RecordMetadata(kind: nil, country: s.country, subject: p, fileName: nil, sealedAt: isoNow(),
+                                          sealer: registrar.fingerprint.compact, category: s.category, consent: s.consent)
+                let (h, _, _) = try sealObject(type: .subject, source: .bytes(s.json), length: UInt64(s.json.count), metadata: meta,
+                                               recipients: holders, signer: registrar, object: "subject \(p)", progress: nil)
+                sealed.append((h, p))
+            }
+            try store.write { db in
+                for (h, p) in sealed {
+                    try insertObject(db, h)
+                    try db.execute(sql: "INSERT INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
+                }
+                try appendAudit(db, actor: registrar, action: "subject-import", objects: sealed.map(\.1), outcome: .ok)
+            }
+        } catch {
+            for (h, _) in sealed { unlink(bodyPath(h)) }
+            throw error
+        }
+        return sealed.map(\.1)
+    }
+
+    /// Pseudonyms registered in this vault (anyone on the team may list them).
+    public func pseudonyms() throws -> [String] {
+        try store.read { db in try String.fetchAll(db, sql: "SELECT pseudonym FROM subjects ORDER BY rowid") }
+    }
+
+    /// Subjects as an identity holder sees them. With `reveal`, the identities
+    /// are decrypted too — audited as `subject-reveal` with the pseudonyms.
+    public func subjects(by holder: Identity, reveal: Bool, only: [String]? = nil, action: String = "subject-list") throws -> [SubjectInfo] {
+        try store.write { db in
+            _ = try requireMember(holder, db, action: action, objects: only ?? [])
+            var rows = try Row.fetchAll(db, sql: "SELECT pseudonym, object_id FROM subjects ORDER BY rowid")
+            if let only {
+                for p in only where !rows.contains(where: { ($0["pseudonym"] as String) == p }) {
+                    throw VaultError.missing(object: "subject \(p)", hint: "`safehouse subject list` shows the pseudonyms")
+                }
+                rows = rows.filter { only.contains($0["pseudonym"]) }
+            }
+            var out: [SubjectInfo] = []
+            for row in rows {
+                let p: String = row["pseudonym"]
+                let header = try loadHeader(db, id: row["object_id"])
+                guard header.type == .subject else { throw VaultError.badData(object: "subject \(p)", hint: "its identity object has the wrong type") }
+                guard let opened = try unlockObject(header, identity: holder) else {
+                    if reveal {
+                        try refuse(db, actor: holder, action: action, objects: [p], reason: "not-an-identity-holder",
+                                   .refused(object: "subject \(p)", reason: "you are not an identity holder for it",
+                                            hint: "identities are sealed to the security officers"))
+                    }
+                    out.append(SubjectInfo(pseudonym: p, category: nil, consent: nil, country: nil, identity: nil))
+                    continue
+                }
+                guard opened.metadata.subject == p else {
+                    throw VaultError.badData(object: "subject \(p)", hint: "its identity belongs to another pseudonym (swapped)")
+                }
+                let identity = reveal ? try decryptSmall(opened) : nil
+                out.append(SubjectInfo(pseudonym: p, category: opened.metadata.category, consent: opened.metadata.consent,
+                                       country: opened.metadata.country, identity: identity))
+            }
+            try appendAudit(db, actor: holder, action: reveal ? "subject-reveal" : action, objects: out.map(\.pseudonym), outcome: .ok)
+            return out
+        }
+    }
+}
