@@ -1,0 +1,88 @@
+import Foundation
+import SafehouseCrypto
+import SafehouseVault
+import Testing
+
+/// Runs Tests/Vectors/vectors.json — made by Python's `cryptography` and hashlib
+/// (Tests/Vectors/generate.py), an implementation that shares no code with ours —
+/// through the Swift formats. One generic runner; each vector says what to expect.
+@Suite struct FormatVectorTests {
+    struct Vector: Decodable {
+        let type: String
+        let name: String
+        let expect: String
+        let key: String?
+        let chunk_size: Int?
+        let plaintext: String?
+        let ciphertext: String?
+        let body_hash: String?
+        let text: String?
+        let fingerprint: String?
+    }
+
+    static let vectors: [Vector] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Vectors/vectors.json")
+        struct File: Decodable { let vectors: [Vector] }
+        guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data) else { return [] }
+        return file.vectors
+    }()
+
+    static func unhex(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var it = s.utf8.makeIterator()
+        while let a = it.next(), let b = it.next() {
+            out.append(UInt8(String(decoding: [a, b], as: UTF8.self), radix: 16)!)
+        }
+        return out
+    }
+
+    @Test func vectorFileIsPresent() {
+        #expect(Self.vectors.count >= 18)
+    }
+
+    @Test(arguments: vectors.filter { $0.type == "chunk-stream" }.map(\.name))
+    func chunkStream(_ name: String) throws {
+        let v = try #require(Self.vectors.first { $0.name == name })
+        let key = Self.unhex(v.key!)
+        let secret = try key.withUnsafeBytes { try SecureBytes(copying: $0) }
+        let cipher = try ChunkCipher(key: secret, chunkSize: v.chunk_size!)
+        let ct = Self.unhex(v.ciphertext!)
+        let pt = Self.unhex(v.plaintext!)
+        var out = [UInt8](repeating: 0xAA, count: max(ct.count, 1))
+        let result: Result<[[UInt8]], Error> = Result {
+            try ct.withUnsafeBytes { input in
+                try out.withUnsafeMutableBytes { try cipher.open(input: input, output: $0, firstIndex: 0, containsLast: true) }
+            }
+        }
+        switch v.expect {
+        case "success":
+            let hashes = try result.get()
+            #expect(Array(out.prefix(pt.count)) == pt)
+            let h = GenericHash(length: 32)
+            h.update(Array("safehouse body v1".utf8))
+            for c in hashes { h.update(c) }
+            #expect(h.finalize() == Self.unhex(v.body_hash!))
+            // And our encryption of the same plaintext is byte-identical to Python's.
+            var mine = [UInt8](repeating: 0, count: ct.count)
+            _ = pt.withUnsafeBytes { input in
+                mine.withUnsafeMutableBytes { cipher.seal(input: input, output: $0, firstIndex: 0, containsLast: true) }
+            }
+            #expect(mine == ct)
+        default:
+            #expect(throws: CryptoError.authenticationFailed) { try result.get() }
+        }
+    }
+
+    @Test(arguments: vectors.filter { $0.type == "card" }.map(\.name))
+    func card(_ name: String) throws {
+        let v = try #require(Self.vectors.first { $0.name == name })
+        if v.expect == "success" {
+            let card = try MemberCard.parse(v.text!, object: "vector")
+            #expect(card.text == v.text!)
+            #expect(card.fingerprint.description == v.fingerprint!)
+        } else {
+            #expect(throws: VaultError.self) { try MemberCard.parse(v.text!, object: "vector") }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Generates Safehouse format test vectors with an independent implementation
+(Python `cryptography` + hashlib), so the Swift code is checked against code it
+does not share. Run: python3 Tests/Vectors/generate.py > Tests/Vectors/vectors.json
+
+Each vector has an `expect`: "success", "authentication-failed" or "malformed".
+"""
+import base64, hashlib, json
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+
+RAW = dict(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
+b64 = lambda b: base64.b64encode(b).decode()
+
+def nonce(i, last):
+    return i.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+def stream(key, pt, cs):
+    """STREAM: chunk i with nonce = i (11 bytes BE) || last flag; tag appended per chunk."""
+    aead = ChaCha20Poly1305(key)
+    chunks = [pt[i:i + cs] for i in range(0, len(pt), cs)] or [b""]
+    return b"".join(aead.encrypt(nonce(i, i == len(chunks) - 1), c, None) for i, c in enumerate(chunks)), chunks
+
+def body_hash(ct, cs):
+    full = cs + 16
+    h = hashlib.blake2b(digest_size=32)
+    h.update(b"safehouse body v1")
+    for i in range(0, len(ct), full):
+        h.update(hashlib.blake2b(ct[i:i + full], digest_size=32).digest())
+    return h.digest()
+
+vectors = []
+key = bytes(range(32))
+cs = 1024
+for n in [0, 1, cs - 1, cs, cs + 1, 2 * cs + 7]:
+    pt = bytes((i * 7 + 3) % 251 for i in range(n))
+    ct, _ = stream(key, pt, cs)
+    vectors.append(dict(type="chunk-stream", name=f"round trip {n} bytes", key=key.hex(), chunk_size=cs,
+                        plaintext=pt.hex(), ciphertext=ct.hex(), body_hash=body_hash(ct, cs).hex(), expect="success"))
+pt = bytes(range(256)) * 9  # 2304 bytes: 3 chunks
+ct, _ = stream(key, pt, cs)
+full = cs + 16
+bad = [
+    ("flipped byte in first chunk", ct[:5] + bytes([ct[5] ^ 1]) + ct[6:]),
+    ("flipped tag byte of last chunk", ct[:-1] + bytes([ct[-1] ^ 0x80])),
+    ("truncated at chunk border", ct[:2 * full]),
+    ("chunks reordered", ct[full:2 * full] + ct[:full] + ct[2 * full:]),
+    ("appended chunk", ct + ct[:full]),
+]
+# A stream whose first chunk is (wrongly) marked last, then continues:
+aead = ChaCha20Poly1305(key)
+bad.append(("non-last chunk marked last", aead.encrypt(nonce(0, True), pt[:cs], None) + ct[full:]))
+for name, c in bad:
+    vectors.append(dict(type="chunk-stream", name=name, key=key.hex(), chunk_size=cs, plaintext=pt.hex(),
+                        ciphertext=c.hex(), expect="authentication-failed"))
+
+# Member cards: deterministic from a seed and an X25519 secret.
+for name, role, seed_byte in [("Alice Officer", "officer", 1), ("김 기자", "interviewer", 2), ("Editor B", "editor", 3)]:
+    seed = bytes([seed_byte]) * 32
+    box_sk = bytes([seed_byte + 100]) * 32
+    sk = Ed25519PrivateKey.from_private_bytes(seed)
+    sign_pk = sk.public_key().public_bytes(**RAW)
+    box_pk = X25519PrivateKey.from_private_bytes(box_sk).public_key().public_bytes(**RAW)
+    signed = f"safehouse-card v1\nname: {name}\nrole: {role}\nsign: {b64(sign_pk)}\nbox: {b64(box_pk)}\n"
+    text = signed + f"self-sig: {b64(sk.sign(signed.encode()))}\n"
+    fp = hashlib.blake2b(b"safehouse fingerprint v1\n" + sign_pk + box_pk, digest_size=20).digest()
+    fp32 = base64.b32encode(fp).decode().lower().rstrip("=")
+    vectors.append(dict(type="card", name=f"card {role}", seed=seed.hex(), box_secret=box_sk.hex(), text=text,
+                        fingerprint="-".join(fp32[i:i + 4] for i in range(0, 32, 4)), expect="success"))
+    tampered = text.replace(f"role: {role}", "role: officer" if role != "officer" else "role: editor")
+    vectors.append(dict(type="card", name=f"card {role} with changed role", text=tampered, expect="malformed"))
+
+print(json.dumps({"version": 1, "vectors": vectors}, indent=1, ensure_ascii=False))
