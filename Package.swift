@@ -28,6 +28,7 @@ let package = Package(
             dependencies: [
                 "SafehouseCrypto",
                 "SafehouseAudit",
+                "SafehouseRedaction",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -35,6 +36,7 @@ let package = Package(
             name: "safehouse",
             dependencies: [
                 "SafehouseVault",
+                "SafehouseRedaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +60,8 @@ let package = Package(
                 "SafehouseAudit",
                 "SafehouseCrypto",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            exclude: ["Resources"]
         ),
         .testTarget(
             name: "SafehouseVaultTests",

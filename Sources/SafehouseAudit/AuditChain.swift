@@ -1,3 +1,5 @@
+import SafehouseCrypto
+
 /// The running state of one audit log — next seq, last leaf hash, last time
 /// and the Merkle accumulator — and the rules an entry must meet to extend it.
 ///
@@ -67,6 +69,28 @@ public struct AuditChain: Sendable {
             throw AuditError.chainBroken(seq: seq, reason: reason)
         }
         commit(signed)
+    }
+
+    /// The writer's path: signs `entry` (normally from `nextEntry`) and appends it.
+    ///
+    /// Checks the chain rules except the signature (just made) and trust
+    /// (the writer chose the key): re-verifying our own signature would
+    /// triple the cost of every append. Store the returned entry durably
+    /// *before* acting, and keep this chain only if the store succeeded.
+    /// - Throws: `AuditError.chainBroken` when the entry does not extend the
+    ///   chain, `AuditError.invalidKey` for a bad key pair.
+    public mutating func appendSigning(_ entry: AuditEntry, secretKey: SecureBytes, publicKey: [UInt8]) throws -> SignedAuditEntry {
+        let signed = try SignedAuditEntry.sign(entry, secretKey: secretKey, publicKey: publicKey)
+        let n = size
+        let failure: AuditVerification? =
+            entry.seq != n ? .broken(n, .seqGap, "expected \(n), found \(entry.seq)")
+            : entry.origin != origin ? .broken(n, .originMismatch)
+            : entry.prevHash != lastLeafHash ? .broken(n, .prevHashMismatch)
+            : entry.time < lastTime ? .broken(n, .timeReversed)
+            : nil
+        if case .broken(let seq, let reason) = failure { throw AuditError.chainBroken(seq: seq, reason: reason) }
+        commit(signed)
+        return signed
     }
 
     /// The first rule `signed` breaks as the next entry, or nil.

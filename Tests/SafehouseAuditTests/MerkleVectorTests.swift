@@ -5,15 +5,23 @@ import Testing
 /// The RFC 6962 vectors of transparency-dev/merkle (testdata/, commit 417fb0c;
 /// Apache-2.0, LICENSE beside them), copied into Resources/merkle.
 @Suite struct MerkleVectorTests {
-    struct Vector: CustomTestStringConvertible, Sendable {
-        let path: String
-        let json: [String: any Sendable]
+    /// One vector file; inclusion files use leafIdx/treeSize/leafHash/root,
+    /// consistency files size1/size2/root1/root2.
+    struct Vector: Codable, CustomTestStringConvertible, Sendable {
+        var path = ""
+        let leafIdx: UInt64?, treeSize: UInt64?, leafHash: String?, root: String?
+        let size1: UInt64?, size2: UInt64?, root1: String?, root2: String?
+        let proof: [String]?
+        let desc: String
+        let wantErr: Bool
+
         var testDescription: String { path }
-        var wantErr: Bool { json["wantErr"] as? Bool ?? false }
-        var proof: [[UInt8]] { (json["proof"] as? [String] ?? []).map { decode($0) } }
-        func bytes(_ key: String) -> [UInt8] { decode(json[key] as? String ?? "") }
-        func number(_ key: String) -> UInt64 { (json[key] as? NSNumber)?.uint64Value ?? 0 }
-        private func decode(_ s: String) -> [UInt8] { [UInt8](Data(base64Encoded: s) ?? Data()) }
+        var proofBytes: [[UInt8]] { (proof ?? []).map(Self.decode) }
+        static func decode(_ s: String?) -> [UInt8] { [UInt8](Data(base64Encoded: s ?? "") ?? Data()) }
+
+        enum CodingKeys: String, CodingKey {
+            case leafIdx, treeSize, leafHash, root, size1, size2, root1, root2, proof, desc, wantErr
+        }
     }
 
     static func load(_ folder: String) -> [Vector] {
@@ -21,18 +29,9 @@ import Testing
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
         var out: [Vector] = []
         for case let url as URL in walker where url.pathExtension == "json" {
-            guard let data = try? Data(contentsOf: url),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-            let sendable = obj.compactMapValues { v -> (any Sendable)? in
-                switch v {
-                case let s as String: return s
-                case let n as NSNumber where CFGetTypeID(n) == CFBooleanGetTypeID(): return n.boolValue
-                case let n as NSNumber: return n.uint64Value
-                case let a as [String]: return a
-                default: return nil
-                }
-            }
-            out.append(Vector(path: folder + "/" + url.path.replacingOccurrences(of: root.path + "/", with: ""), json: sendable))
+            guard let data = try? Data(contentsOf: url), var v = try? JSONDecoder().decode(Vector.self, from: data) else { continue }
+            v.path = folder + "/" + url.path.replacingOccurrences(of: root.path + "/", with: "")
+            out.append(v)
         }
         return out.sorted { $0.path < $1.path }
     }
@@ -49,16 +48,16 @@ import Testing
 
     @Test(arguments: inclusion)
     func inclusionVector(_ v: Vector) {
-        let ok = MerkleTree.verifyInclusion(index: v.number("leafIdx"), size: v.number("treeSize"),
-                                            leafHash: v.bytes("leafHash"), proof: v.proof, root: v.bytes("root"))
-        #expect(ok == !v.wantErr, "\(v.path): \(v.json["desc"] as? String ?? "")")
+        let ok = MerkleTree.verifyInclusion(index: v.leafIdx ?? 0, size: v.treeSize ?? 0, leafHash: Vector.decode(v.leafHash),
+                                            proof: v.proofBytes, root: Vector.decode(v.root))
+        #expect(ok == !v.wantErr, "\(v.path): \(v.desc)")
     }
 
     @Test(arguments: consistency)
     func consistencyVector(_ v: Vector) {
-        let ok = MerkleTree.verifyConsistency(size1: v.number("size1"), size2: v.number("size2"),
-                                              root1: v.bytes("root1"), root2: v.bytes("root2"), proof: v.proof)
-        #expect(ok == !v.wantErr, "\(v.path): \(v.json["desc"] as? String ?? "")")
+        let ok = MerkleTree.verifyConsistency(size1: v.size1 ?? 0, size2: v.size2 ?? 0, root1: Vector.decode(v.root1),
+                                              root2: Vector.decode(v.root2), proof: v.proofBytes)
+        #expect(ok == !v.wantErr, "\(v.path): \(v.desc)")
     }
 
     /// Our own proof generator must reproduce the happy-path proofs exactly,
@@ -69,16 +68,16 @@ import Testing
             .map { hex in MerkleTree.leafHash(Hex.decode(Array(hex.utf8))!) }
         var checked = 0
         for v in Self.inclusion where !v.wantErr && v.path.hasSuffix("happy-path.json") {
-            let size = v.number("treeSize"), index = v.number("leafIdx")
-            guard size <= 8, v.bytes("leafHash") == leaves[Int(index)] else { continue }
-            #expect(try MerkleTree.inclusionProof(index: index, size: size, leafHashes: leaves) == v.proof, "\(v.path)")
-            #expect(MerkleTree.rootHash(leafHashes: Array(leaves.prefix(Int(size)))) == v.bytes("root"))
+            let size = v.treeSize ?? 0, index = v.leafIdx ?? 0
+            guard size <= 8, index < 8, Vector.decode(v.leafHash) == leaves[Int(index)] else { continue }
+            #expect(try MerkleTree.inclusionProof(index: index, size: size, leafHashes: leaves) == v.proofBytes, "\(v.path)")
+            #expect(MerkleTree.rootHash(leafHashes: Array(leaves.prefix(Int(size)))) == Vector.decode(v.root))
             checked += 1
         }
         for v in Self.consistency where !v.wantErr && v.path.hasSuffix("happy-path.json") {
-            let s1 = v.number("size1"), s2 = v.number("size2")
-            guard s1 > 0, s2 <= 8, MerkleTree.rootHash(leafHashes: Array(leaves.prefix(Int(s2)))) == v.bytes("root2") else { continue }
-            #expect(try MerkleTree.consistencyProof(from: s1, to: s2, leafHashes: leaves) == v.proof, "\(v.path)")
+            let s1 = v.size1 ?? 0, s2 = v.size2 ?? 0
+            guard s1 > 0, s2 <= 8, MerkleTree.rootHash(leafHashes: Array(leaves.prefix(Int(s2)))) == Vector.decode(v.root2) else { continue }
+            #expect(try MerkleTree.consistencyProof(from: s1, to: s2, leafHashes: leaves) == v.proofBytes, "\(v.path)")
             checked += 1
         }
         #expect(checked >= 4)
