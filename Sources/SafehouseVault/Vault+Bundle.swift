@@ -24,10 +24,16 @@ extension Vault {
     static let bundleMagic: [UInt8] = Array("SHBN".utf8)
     static let bundleEnd: [UInt8] = Array("SHBE".utf8)
 
-    /// Writes the given objects (and this vault's audit log) to a bundle file.
-    public func exportBundle(ids: [String], to path: String, by identity: Identity?, overwrite: Bool) throws {
+    /// Writes the given objects, every subject identity (so HQ learns the
+    /// pseudonyms registered in the field), and this vault's audit log to a bundle.
+    /// - Parameter ids: record ids; empty means every object in the vault.
+    public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool) throws {
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
         try store.write { db in
+            let all = try String.fetchAll(db, sql: "SELECT id FROM objects ORDER BY rowid")
+            let subjects = try String.fetchAll(db, sql: "SELECT object_id FROM subjects ORDER BY rowid")
+            var ids = requested.isEmpty ? all : requested
+            ids += subjects.filter { !ids.contains($0) }
             if let identity { _ = try requireMember(identity, db, action: "bundle-export", objects: ids) }
             let ms = try members(db)
             var w = ByteWriter()

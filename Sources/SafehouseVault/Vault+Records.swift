@@ -35,6 +35,7 @@ public struct RecordListing: Sendable, Codable {
 struct OpenedObject {
     let header: RecordHeader
     let metadata: RecordMetadata
+    let recordKey: SecureBytes
     let bodyKey: SecureBytes
 }
 
@@ -57,8 +58,8 @@ extension Vault {
     /// header into the database (with its audit entry) and unlinks the body if that fails.
     func sealObject(type: ObjectType, source: BodySource, length: UInt64, metadata: RecordMetadata,
                     recipients: [MemberCard], signer: Identity, object: String,
-                    progress: BodyCodec.Progress?) throws -> (header: RecordHeader, plainHash: [UInt8], recordKey: SecureBytes) {
-        let id = Random.bytes(RecordHeader.idBytes)
+                    progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil) throws -> (header: RecordHeader, plainHash: [UInt8], recordKey: SecureBytes) {
+        let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
         let idText = Encoding.hex(id)
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
@@ -246,7 +247,7 @@ extension Vault {
                                                    ad: RecordHeader.metaAD(type: header.type, id: header.id))
         } catch { throw VaultError.badData(object: object, hint: "its metadata does not authenticate") }
         let meta = try RecordMetadata.decode(metaBytes, object: object)
-        return OpenedObject(header: header, metadata: meta,
+        return OpenedObject(header: header, metadata: meta, recordKey: recordKey,
                             bodyKey: try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext))
     }
 

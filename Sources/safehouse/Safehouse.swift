@@ -12,7 +12,7 @@ struct Safehouse: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Key.self, Init.self, Team.self, Seal.self, Open.self, List.self, Check.self, BundleCommand.self,
-            AuditCommand.self,
+            Subject.self, Redact.self, Approve.self, Grant.self, Revoke.self, Export.self, AuditCommand.self,
         ]
     )
 }

@@ -10,14 +10,16 @@ struct BundleCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write records (ciphertext only) and this vault's audit log to a bundle.")
-        @Argument(help: "Record ids.") var records: [String]
+        @Argument(help: "Record ids.") var records: [String] = []
+        @Flag(help: "Export every object of the vault.") var all = false
         @OptionGroup var vault: VaultOption
         @Option(help: "The bundle file to write.") var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
-                guard !records.isEmpty else { throw VaultError.usage("name at least one record id") }
+                guard !records.isEmpty || all else { throw VaultError.usage("name at least one record id, or pass --all") }
+                guard records.isEmpty || !all else { throw VaultError.usage("give record ids or --all, not both") }
                 try vault.open().exportBundle(ids: records, to: out, by: nil, overwrite: force)
             }
         }

@@ -1,0 +1,289 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+import SafehouseRedaction
+
+/// The sealed content of an excerpt: redacted cues plus where they came from.
+public struct ExcerptPayload: Codable, Sendable {
+    public var format: String
+    public var cues: [Cue]
+    /// Pseudonyms of the subjects the excerpt mentions (for consent checks at export).
+    public var pseudonyms: [String]
+    public var provenance: RecordMetadata.Provenance
+}
+
+/// Export formats for excerpts.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    case txt, md, json, srt, vtt
+}
+
+extension Vault {
+    static let redactionPolicy = "safehouse-redaction v1: pseudonym per subject, typed placeholders, DOB->year, fail-closed rescan"
+
+    /// Decrypts every subject identity for an officer (no audit of its own: the
+    /// calling action's entry covers it).
+    func redactionSubjects(_ db: Database, officer: Identity) throws -> [RedactionSubject] {
+        let rows = try Row.fetchAll(db, sql: "SELECT pseudonym, object_id FROM subjects ORDER BY rowid")
+        var out: [RedactionSubject] = []
+        for row in rows {
+            let p: String = row["pseudonym"]
+            let header = try loadHeader(db, id: row["object_id"])
+            guard header.type == .subject, let opened = try unlockObject(header, identity: officer) else {
+                throw VaultError.refused(object: "subject \(p)", reason: "you are not an identity holder for it",
+                                         hint: "every officer must hold every identity to redact with the whole lexicon")
+            }
+            guard opened.metadata.subject == p else { throw VaultError.badData(object: "subject \(p)", hint: "its identity belongs to another pseudonym") }
+            let sheet = Array("{\"subjects\":[".utf8) + (try decryptSmall(opened)) + Array("]}".utf8)
+            guard let entry = try? SubjectSheet.parse(Data(sheet)).subjects.first else {
+                throw VaultError.badData(object: "subject \(p)", hint: "its identity does not parse")
+            }
+            out.append(RedactionSubject(entry: entry, pseudonym: p))
+        }
+        return out
+    }
+
+    static func withdrawn(_ db: Database) throws -> Set<String> {
+        let raw = try VaultStore.meta(db, "withdrawn") ?? ""
+        return Set(raw.split(separator: ",").map(String.init))
+    }
+
+    /// Approves a range of a transcript record as an excerpt (officers only):
+    /// redacted with the lexicon of every subject, fail-closed rescan, sealed
+    /// under a fresh key to the officers, with signed provenance.
+    /// - Parameter range: milliseconds `[from, to)`; nil for the whole transcript.
+    public func approve(recordID: String, range: (Int, Int)?, by officer: Identity) throws -> String {
+        let object = "record \(recordID)"
+        try store.write { db in
+            let me = try requireMember(officer, db, action: "approve", objects: [recordID])
+            guard me.card.role == .officer else {
+                try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "role-not-allowed",
+                           .refused(object: object, reason: "only a security officer approves excerpts", hint: "ask a security officer"))
+            }
+        }
+        let opened = try access(id: recordID, identity: officer, action: "approve")
+        guard let name = opened.metadata.fileName, let dot = name.lastIndex(of: "."),
+              let format = TranscriptFormat.fromExtension(String(name[name.index(after: dot)...])) else {
+            throw VaultError.usage("\(object) is not a transcript (.txt, .srt or .vtt); only transcripts can be excerpted")
+        }
+        guard let text = String(bytes: try decryptSmall(opened), encoding: .utf8) else {
+            throw VaultError.badData(object: object, hint: "the transcript is not UTF-8 text")
+        }
+        var transcript: Transcript
+        do { transcript = try Transcript.parse(text, format: format) } catch {
+            throw VaultError.badData(object: object, hint: "the transcript does not parse as \(format.rawValue): \(error)")
+        }
+        if let (from, to) = range { transcript = transcript.slice(fromMs: from, toMs: to) }
+        let (subjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
+        if let p = opened.metadata.subject, withdrawn.contains(p) || subjects.first(where: { $0.pseudonym == p })?.entry.consent == .withdrawn {
+            try store.write { db in
+                try refuse(db, actor: officer, action: "approve", objects: [recordID, p], reason: "consent-withdrawn",
+                           .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
+            }
+        }
+        let result: RedactionResult
+        let redactor: Redactor
+        do {
+            redactor = try Redactor(subjects: subjects)
+            result = try redactor.redact(transcript)
+        } catch let e as RedactionError {
+            let code: String
+            switch e { case .consentWithdrawn: code = "consent-withdrawn"; case .leakCheckFailed: code = "leak-check-failed"; default: code = "redaction-failed" }
+            try store.write { db in
+                try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: code,
+                           .refused(object: object, reason: e.description, hint: "nothing was written"))
+            }
+        }
+        let mentioned = subjects.map(\.pseudonym).filter { p in
+            result.transcript.cues.contains { $0.text.contains(p) || ($0.speaker?.contains(p) ?? false) }
+        } + (opened.metadata.subject.map { [$0] } ?? [])
+        let rangeText = range.map { "\(Self.clock($0.0))-\(Self.clock($0.1))" }
+        let provenance = RecordMetadata.Provenance(
+            sourceRecord: recordID, range: rangeText, format: format.rawValue,
+            policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
+            lexiconHash: redactor.lexiconDigest, approver: officer.fingerprint.compact, approvedAt: isoNow())
+        let payload = ExcerptPayload(format: format.rawValue, cues: result.transcript.cues,
+                                     pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        let bytes = [UInt8](try enc.encode(payload))
+        let meta = RecordMetadata(kind: opened.metadata.kind, country: opened.metadata.country, subject: opened.metadata.subject,
+                                  fileName: nil, sealedAt: isoNow(), sealer: officer.fingerprint.compact, provenance: provenance)
+        let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
+        let (header, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
+                                            recipients: officers, signer: officer, object: object, progress: nil)
+        do {
+            try store.write { db in
+                try insertObject(db, header)
+                try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText], outcome: .ok)
+            }
+        } catch { unlink(bodyPath(header)); throw error }
+        return header.idText
+    }
+
+    static func clock(_ ms: Int) -> String {
+        String(format: "%02d:%02d:%02d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60)
+    }
+
+    static func grantMessage(excerpt: String, member: Fingerprint, expires: String?) -> [UInt8] {
+        Array("safehouse grant v1\nexcerpt: \(excerpt)\nmember: \(member.compact)\nexpires: \(expires ?? "never")\n".utf8)
+    }
+
+    /// Grants an excerpt to a member (officers only): adds a key slot, re-signed by the officer.
+    public func grant(excerptID: String, to memberQuery: String, expires: String?, by officer: Identity) throws {
+        if let expires { _ = try Self.parseDay(expires) }
+        try store.write { db in
+            let me = try requireMember(officer, db, action: "grant", objects: [excerptID])
+            guard me.card.role == .officer else {
+                try refuse(db, actor: officer, action: "grant", objects: [excerptID], reason: "role-not-allowed",
+                           .refused(object: "excerpt \(excerptID)", reason: "only a security officer grants access", hint: "ask a security officer"))
+            }
+            let header = try loadHeader(db, id: excerptID)
+            guard header.type == .excerpt else {
+                throw VaultError.usage("\(excerptID) is not an excerpt; originals are never granted — approve an excerpt first")
+            }
+            let member = try memberInList(try members(db).filter(\.isActive), matching: memberQuery)
+            guard let opened = try unlockObject(header, identity: officer) else {
+                try refuse(db, actor: officer, action: "grant", objects: [excerptID], reason: "not-a-recipient",
+                           .refused(object: "excerpt \(excerptID)", reason: "you hold no key slot for it", hint: "ask the approving officer"))
+            }
+            var slots = header.slots.filter { $0.recipient != member.fingerprint }
+            slots += try Self.makeSlots(id: header.id, recordKey: opened.recordKey, recipients: [member.card])
+            let updated = try header.resigned(slots: slots, by: officer)
+            try db.execute(sql: "UPDATE objects SET header = ? WHERE id = ?", arguments: [Data(updated.encoded()), excerptID])
+            let sig = try officer.sign(Self.grantMessage(excerpt: excerptID, member: member.fingerprint, expires: expires))
+            try db.execute(sql: "INSERT OR REPLACE INTO grants(object_id, member, expires, grant_sig) VALUES (?, ?, ?, ?)",
+                           arguments: [excerptID, member.fingerprint.compact, expires, Data(sig)])
+            try appendAudit(db, actor: officer, action: "grant", objects: [excerptID, member.fingerprint.compact] + (expires.map { ["expires:" + $0] } ?? []), outcome: .ok)
+        }
+    }
+
+    /// Revokes a member's access to an excerpt and re-keys it: a fresh record key
+    /// and body, slots for the remaining recipients only, so a copy of the old
+    /// slot opens nothing new. Nothing can recall what was already decrypted.
+    public func revoke(excerptID: String, from memberQuery: String, by officer: Identity) throws {
+        let (header, opened, member) = try store.write { db -> (RecordHeader, OpenedObject, Member) in
+            let me = try requireMember(officer, db, action: "revoke", objects: [excerptID])
+            guard me.card.role == .officer else {
+                try refuse(db, actor: officer, action: "revoke", objects: [excerptID], reason: "role-not-allowed",
+                           .refused(object: "excerpt \(excerptID)", reason: "only a security officer revokes access", hint: "ask a security officer"))
+            }
+            let header = try loadHeader(db, id: excerptID)
+            guard header.type == .excerpt else { throw VaultError.usage("\(excerptID) is not an excerpt") }
+            let member = try memberInList(try members(db), matching: memberQuery)
+            guard let opened = try unlockObject(header, identity: officer) else {
+                try refuse(db, actor: officer, action: "revoke", objects: [excerptID], reason: "not-a-recipient",
+                           .refused(object: "excerpt \(excerptID)", reason: "you hold no key slot for it", hint: "ask the approving officer"))
+            }
+            return (header, opened, member)
+        }
+        guard header.slots.contains(where: { $0.recipient == member.fingerprint }) else {
+            throw VaultError.missing(object: "grant of excerpt \(excerptID) to \(member.fingerprint)", hint: "`safehouse list` shows what each member holds")
+        }
+        let bytes = try decryptSmall(opened)
+        let all = try members()
+        let keep = header.slots.map(\.recipient).filter { $0 != member.fingerprint }.compactMap { fp in all.first { $0.fingerprint == fp }?.card }
+        let (fresh, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: opened.metadata,
+                                           recipients: keep, signer: officer, object: "excerpt \(excerptID)", progress: nil, id: header.id)
+        do {
+            try store.write { db in
+                try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",
+                               arguments: [Data(fresh.encoded()), Int64(fresh.ciphertextLength), excerptID])
+                try db.execute(sql: "DELETE FROM grants WHERE object_id = ? AND member = ?", arguments: [excerptID, member.fingerprint.compact])
+                try appendAudit(db, actor: officer, action: "revoke", objects: [excerptID, member.fingerprint.compact], outcome: .ok)
+            }
+        } catch { unlink(bodyPath(fresh)); throw error }
+        if bodyPath(fresh) != bodyPath(header) { unlink(bodyPath(header)) }
+    }
+
+    static func parseDay(_ s: String) throws -> Date {
+        let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
+        guard s.count == 10, let d = f.date(from: s) else { throw VaultError.usage("dates are YYYY-MM-DD (got \(s))") }
+        return d
+    }
+
+    /// Exports an excerpt for a member who holds a valid grant (officers hold all).
+    /// The output appears only after the audit entry is durable.
+    public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool) throws {
+        let object = "excerpt \(excerptID)"
+        let opened = try access(id: excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
+        let bytes = try decryptSmall(opened)
+        guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
+            throw VaultError.badData(object: object, hint: "its content does not parse")
+        }
+        try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            let withdrawn = try Self.withdrawn(db)
+            if let p = payload.pseudonyms.first(where: { withdrawn.contains($0) }) {
+                try refuse(db, actor: member, action: "export", objects: [excerptID, p], reason: "consent-withdrawn",
+                           .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "this excerpt can no longer be exported"))
+            }
+            if me.card.role != .officer {
+                let row = try Row.fetchOne(db, sql: "SELECT expires FROM grants WHERE object_id = ? AND member = ?",
+                                           arguments: [excerptID, member.fingerprint.compact])
+                guard let row else {
+                    try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
+                               .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
+                }
+                if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
+                    try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
+                               .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
+                }
+            }
+        }
+        let transcript = Transcript(cues: payload.cues)
+        // Fail closed at export too: the pattern detectors (no identities needed) rescan the text.
+        do { try Redactor(subjects: []).leakCheck(transcript) } catch {
+            try store.write { db in
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "leak-check-failed",
+                           .refused(object: object, reason: "the fail-closed scan found an identifier", hint: "ask the officer to re-approve"))
+            }
+        }
+        let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
+        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600)
+        try out.write(Array(rendered.utf8))
+        try store.write { db in try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue], outcome: .ok) }
+        try out.commit(overwrite: overwrite)
+    }
+
+    static func render(_ p: ExcerptPayload, transcript: Transcript, format: ExportFormat, excerptID: String) -> String {
+        switch format {
+        case .txt: return transcript.render(.txt)
+        case .srt: return transcript.render(.srt)
+        case .vtt: return transcript.render(.vtt)
+        case .json:
+            struct Out: Encodable { let excerpt: String; let cues: [Cue]; let speakers: [String]; let pseudonyms: [String]; let provenance: RecordMetadata.Provenance }
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+            let speakers = Array(Set(p.cues.compactMap(\.speaker))).sorted()
+            let data = (try? enc.encode(Out(excerpt: excerptID, cues: p.cues, speakers: speakers, pseudonyms: p.pseudonyms, provenance: p.provenance))) ?? Data()
+            return String(decoding: data, as: UTF8.self) + "\n"
+        case .md:
+            var s = "# Excerpt \(excerptID)\n\n"
+            s += "- Source record: `\(p.provenance.sourceRecord)`\n- Range: \(p.provenance.range ?? "whole transcript")\n"
+            s += "- Approved: \(p.provenance.approvedAt) by `\(p.provenance.approver)`\n"
+            s += "- Subjects (pseudonyms): \(p.pseudonyms.isEmpty ? "none" : p.pseudonyms.joined(separator: ", "))\n\n"
+            for c in p.cues {
+                let t = c.start.map { "`\(clock($0))` " } ?? ""
+                let who = c.speaker.map { "**\($0):** " } ?? ""
+                s += "\(t)\(who)\(c.text.replacingOccurrences(of: "\n", with: "  \n"))\n\n"
+            }
+            return s
+        }
+    }
+
+    /// Marks a subject's consent as withdrawn (officers): every approval or export
+    /// touching them is refused from now on.
+    public func withdrawConsent(pseudonym: String, by officer: Identity) throws {
+        try store.write { db in
+            let me = try requireMember(officer, db, action: "consent-withdraw", objects: [pseudonym])
+            guard me.card.role == .officer else {
+                try refuse(db, actor: officer, action: "consent-withdraw", objects: [pseudonym], reason: "role-not-allowed",
+                           .refused(object: "subject \(pseudonym)", reason: "only a security officer changes consent", hint: "ask a security officer"))
+            }
+            guard try String.fetchOne(db, sql: "SELECT pseudonym FROM subjects WHERE pseudonym = ?", arguments: [pseudonym]) != nil else {
+                throw VaultError.missing(object: "subject \(pseudonym)", hint: "`safehouse subject list` shows the pseudonyms")
+            }
+            var w = try Self.withdrawn(db); w.insert(pseudonym)
+            try VaultStore.setMeta(db, "withdrawn", w.sorted().joined(separator: ","))
+            try appendAudit(db, actor: officer, action: "consent-withdraw", objects: [pseudonym], outcome: .ok)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SafehouseVault
+
+extension ExportFormat: ExpressibleByArgument {}
+
+struct Approve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Approve a transcript range as a redacted excerpt (officers); prints the excerpt id.")
+    @Argument(help: "The transcript record id.") var record: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Option(help: "hh:mm:ss-hh:mm:ss: cues starting in [from, to).") var range: String?
+
+    func run() throws {
+        try guarded {
+            let r = try range.map(parseRange)
+            let v = try vault.open()
+            let me = try id.unlock(auditIn: v)
+            Output.print(try v.approve(recordID: record, range: r, by: me))
+        }
+    }
+}
+
+/// Parses `hh:mm:ss-hh:mm:ss` into milliseconds.
+func parseRange(_ s: String) throws -> (Int, Int) {
+    func ms(_ t: Substring) throws -> Int {
+        let p = t.split(separator: ":")
+        guard p.count == 3, let h = Int(p[0]), let m = Int(p[1]), let sec = Int(p[2]), (0..<60).contains(m), (0..<60).contains(sec), h >= 0 else {
+            throw VaultError.usage("--range takes hh:mm:ss-hh:mm:ss (got \(s))")
+        }
+        return ((h * 60 + m) * 60 + sec) * 1000
+    }
+    let parts = s.split(separator: "-")
+    guard parts.count == 2 else { throw VaultError.usage("--range takes hh:mm:ss-hh:mm:ss (got \(s))") }
+    let (a, b) = (try ms(parts[0]), try ms(parts[1]))
+    guard a < b else { throw VaultError.usage("--range must end after it starts") }
+    return (a, b)
+}
+
+struct Grant: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Grant an excerpt to a member (officers): adds a key slot for them.")
+    @Argument(help: "The excerpt id.") var excerpt: String
+    @Option(help: "The member (name or fingerprint prefix).") var to: String
+    @Option(help: "Last day the grant is valid (YYYY-MM-DD).") var expires: String?
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            try v.grant(excerptID: excerpt, to: to, expires: expires, by: try id.unlock(auditIn: v))
+        }
+    }
+}
+
+struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revoke a member's access to an excerpt and re-key it.",
+        discussion: "The excerpt gets a fresh key; remaining recipients keep access. Nothing can recall what was already decrypted or exported.")
+    @Argument(help: "The excerpt id.") var excerpt: String
+    @Option(help: "The member (name or fingerprint prefix).") var from: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            try v.revoke(excerptID: excerpt, from: from, by: try id.unlock(auditIn: v))
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt.")
+    @Argument(help: "The excerpt id.") var excerpt: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+    @Option(help: "txt | md | json | srt | vtt") var format: ExportFormat
+    @Option(help: "Where to write the export.") var out: String
+    @Flag(help: "Replace an existing file.") var force = false
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            try v.exportExcerpt(excerptID: excerpt, format: format, to: out, by: try id.unlock(auditIn: v), overwrite: force)
+        }
+    }
+}

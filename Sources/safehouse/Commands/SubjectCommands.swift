@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SafehouseRedaction
+import SafehouseVault
+
+struct Subject: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Subject identities, sealed to identity holders; records refer to them by pseudonym.",
+        subcommands: [Import.self, List.self, Show.self, Withdraw.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register the subjects of a sheet; prints one pseudonym per subject, in sheet order (never a name).")
+        @Argument(help: "The subject sheet (JSON; see the corpus README).") var sheet: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let parsed = try loadSheet(sheet)
+                let me = try id.unlock(auditIn: v)
+                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+                let identities = try parsed.subjects.map {
+                    SubjectIdentity(json: [UInt8](try enc.encode($0)), category: $0.category.rawValue, consent: $0.consent.rawValue, country: $0.country)
+                }
+                for p in try v.importSubjects(identities, by: me) { Output.print(p) }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List pseudonyms (with category, consent and country for identity holders).")
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let me = try id.unlock(auditIn: v)
+                for s in try v.subjects(by: me, reveal: false) {
+                    Output.print([s.pseudonym, s.category ?? "-", s.consent ?? "-", s.country ?? "-"].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reveal a subject's identity (identity holders only; audited).")
+        @Argument(help: "The pseudonym.") var pseudonym: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let me = try id.unlock(auditIn: v)
+                for s in try v.subjects(by: me, reveal: true, only: [pseudonym], action: "subject-reveal") {
+                    Output.print(String(decoding: s.identity ?? [], as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that a subject withdrew consent: every export touching them is refused.")
+        @Argument(help: "The pseudonym.") var pseudonym: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                try v.withdrawConsent(pseudonym: pseudonym, by: try id.unlock(auditIn: v))
+            }
+        }
+    }
+}
+
+/// Reads and validates a subject sheet; errors never quote a name.
+func loadSheet(_ path: String) throws -> SubjectSheet {
+    guard FileManager.default.fileExists(atPath: path) else { throw VaultError.missing(object: path, hint: "check the subject sheet's path") }
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 256 << 20 else {
+        throw VaultError.badData(object: path, hint: "the sheet cannot be read or is too large")
+    }
+    do { return try SubjectSheet.parse(data) } catch let e as RedactionError {
+        throw VaultError.badData(object: path, hint: e.description)
+    } catch {
+        throw VaultError.badData(object: path, hint: "it is not a valid subject sheet (see the corpus README)")
+    }
+}
