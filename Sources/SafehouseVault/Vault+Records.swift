@@ -58,7 +58,8 @@ extension Vault {
     /// header into the database (with its audit entry) and unlinks the body if that fails.
     func sealObject(type: ObjectType, source: BodySource, length: UInt64, metadata: RecordMetadata,
                     recipients: [MemberCard], signer: Identity, object: String,
-                    progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil) throws -> (header: RecordHeader, plainHash: [UInt8], recordKey: SecureBytes) {
+                    progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil,
+                    hashPlaintext: Bool = false) throws -> (header: RecordHeader, plainHash: [UInt8]?, recordKey: SecureBytes) {
         let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
         let idText = Encoding.hex(id)
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
@@ -66,7 +67,8 @@ extension Vault {
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey)
         let out = try newBodyOutput()
-        let (bodyHash, plainHash) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object, progress: progress)
+        let (bodyHash, plainHash) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
+                                                          hashPlaintext: hashPlaintext, progress: progress)
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
@@ -138,7 +140,8 @@ extension Vault {
                                   fileName: String(path.split(separator: "/").last ?? Substring(path)), sealedAt: isoNow(), status: request.status,
                                   rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil)
         let (header, plainHash, recordKey) = try sealObject(type: .record, source: .file(fd), length: UInt64(st.st_size), metadata: meta,
-                                                            recipients: recipients, signer: sealer, object: path, progress: progress)
+                                                            recipients: recipients, signer: sealer, object: path, progress: progress,
+                                                            hashPlaintext: request.removeOriginal)
         do {
             try store.write { db in
                 try insertObject(db, header)
@@ -149,7 +152,7 @@ extension Vault {
             throw error
         }
         if request.removeOriginal {
-            try verifyStoredBody(header: header, recordKey: recordKey, expectedPlainHash: plainHash)
+            try verifyStoredBody(header: header, recordKey: recordKey, expectedPlainHash: plainHash ?? [])
             try Self.removeOriginal(path: path, size: UInt64(st.st_size))
             try audit(actor: sealer, action: "remove-original", objects: [header.idText], outcome: .ok)
         }
@@ -263,6 +266,24 @@ extension Vault {
         return opened.metadata
     }
 
+    /// Decrypts plaintext bytes `[start, start+length)` of a record to `outPath`,
+    /// reading only the chunks that cover them. Each chunk is authenticated; the
+    /// signature over the whole body is checked only by a full `open` or `check`.
+    public func open(id: String, bytes start: UInt64, length: UInt64, to outPath: String, by identity: Identity,
+                     overwrite: Bool = false) throws -> RecordMetadata {
+        let opened = try access(id: id, identity: identity, action: "open")
+        let out = try AtomicOutput(path: outPath, overwrite: overwrite)
+        let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
+        defer { close(fd) }
+        try BodyCodec.decryptRange(from: fd, header: opened.header,
+                                   cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+                                   start: start, length: length, object: "record \(id)") { try out.write($0) }
+        try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id, "bytes:\(start):\(length)"], outcome: .ok) }
+        try out.commit(overwrite: overwrite)
+        return opened.metadata
+    }
+
     /// Resolves and unlocks an object for `identity`, auditing refusals.
     func access(id: String, identity: Identity, action: String, allowedTypes: Set<ObjectType> = [.record]) throws -> OpenedObject {
         try store.write { db in
@@ -284,7 +305,7 @@ extension Vault {
         }
     }
 
-    func decryptBody(_ opened: OpenedObject, progress: ((UInt64, UInt64) -> Void)? = nil, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func decryptBody(_ opened: OpenedObject, progress: ((UInt64, UInt64) -> Void)? = nil, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         let id = opened.header.idText
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }

@@ -44,13 +44,24 @@ struct Open: ParsableCommand {
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Option(help: "Where to write the plaintext.") var out: String
+    @Option(help: "START:LENGTH — decrypt only these plaintext bytes (random access; each chunk read is authenticated).") var bytes: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {
         try guarded {
+            var range: (UInt64, UInt64)?
+            if let bytes {
+                let p = bytes.split(separator: ":")
+                guard p.count == 2, let s = UInt64(p[0]), let l = UInt64(p[1]) else { throw VaultError.usage("--bytes takes START:LENGTH in bytes") }
+                range = (s, l)
+            }
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
+            if let (s, l) = range {
+                _ = try v.open(id: record, bytes: s, length: l, to: out, by: me, overwrite: force)
+                return
+            }
             let bar = ProgressBar(label: "opening", quiet: quiet)
             _ = try v.open(id: record, to: out, by: me, overwrite: force, progress: bar.update)
         }
