@@ -9,7 +9,7 @@ extension Role: ExpressibleByArgument {}
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create and inspect member keys.",
-        subcommands: [New.self, Show.self])
+        subcommands: [New.self, Show.self, Verify.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,6 +48,21 @@ struct Key: ParsableCommand {
                     Output.print("fingerprint: \(h.fingerprint)")
                     Output.print("kdf: argon2id ops=\(h.opsLimit) mem=\(h.memLimit / 1048576) MiB")
                 }
+            }
+        }
+    }
+}
+
+extension Key {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a passphrase: unlock the key file and print its fingerprint.")
+        @Argument(help: "The secret key file.") var file: String
+        @Option(help: "Read the passphrase from this file (first line).") var passphraseFile: String?
+
+        func run() throws {
+            try guarded {
+                let id = try IdentityOptions.parse(["--identity", file] + (passphraseFile.map { ["--passphrase-file", $0] } ?? [])).unlock()
+                Output.print("fingerprint: \(id.fingerprint)")
             }
         }
     }

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Times safehouse seal/open against age and gpg in one run on the same files.
+
+Paired runs: every repetition runs each tool once, in turn, so machine noise
+hits all of them alike; we report medians. Peak RSS comes from /usr/bin/time.
+"""
+import argparse, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+
+def sh(cmd, env=None, check=True):
+    return subprocess.run(cmd, env=env, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+def timed(cmd, env):
+    """(seconds, peak RSS in KiB) of one run."""
+    t0 = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr.decode(errors="replace")))
+    rss = int(r.stderr.decode().strip().splitlines()[-1])
+    return dt, rss
+
+def size_bytes(s):
+    m = re.fullmatch(r"(\d+)([KMG]?)", s)
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2)]
+
+def machine():
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip(); break
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    age = sh(["age", "--version"]).stdout.decode().strip()
+    gpg = sh(["gpg", "--version"]).stdout.decode().splitlines()[0]
+    return "%s, %d cores, %.0f GiB RAM, Linux %s; %s; age %s" % (cpu, os.cpu_count(), mem, platform.release(), gpg, age)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/safehouse-bench"))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "5")))
+    ap.add_argument("--sizes", default=os.environ.get("SIZES", "1M 64M 1G"))
+    ap.add_argument("--out", default="Docs/PERFORMANCE-speed.md")
+    a = ap.parse_args()
+    S = os.path.abspath(a.bin)
+    d = a.dir
+    shutil.rmtree(d, ignore_errors=True); os.makedirs(d)
+    env = dict(os.environ, SAFEHOUSE_PASSPHRASE="bench-passphrase", GNUPGHOME=os.path.join(d, "gnupg"))
+    os.makedirs(env["GNUPGHOME"], mode=0o700)
+    k = os.path.join(d, "o.key")
+    sh([S, "key", "new", "--name", "Bench", "--role", "officer", "--out", k, "--kdf", "interactive"], env)
+    v = os.path.join(d, "vault")
+    sh([S, "init", "--vault", v, "--identity", k], env)
+    sh(["age-keygen", "-o", os.path.join(d, "age.key")], env)
+    recipient = re.search(r"age1\w+", open(os.path.join(d, "age.key")).read()).group(0)
+    pf = os.path.join(d, "pass"); open(pf, "w").write("bench-passphrase\n")
+    rows = []
+    for s in a.sizes.split():
+        n = size_bytes(s)
+        src = os.path.join(d, "in-" + s)
+        with open(src, "wb") as f:
+            left = n
+            while left:
+                c = min(left, 8 << 20); f.write(os.urandom(c)); left -= c
+        res = {t: [] for t in ["seal", "open", "age-enc", "age-dec", "gpg-enc", "gpg-dec"]}
+        rss = {t: [] for t in res}
+        for r in range(a.runs):
+            out = os.path.join(d, "out")
+            t, m = timed([S, "seal", src, "--vault", v, "--identity", k, "--kind", "coverage", "--country", "KR", "--quiet"], env)
+            res["seal"].append(t); rss["seal"].append(m)
+            rid = sh([S, "list", "--vault", v, "--identity", k, "--json"], env).stdout
+            rid = json.loads(rid)[-1]["id"]
+            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env)
+            res["open"].append(t); rss["open"].append(m)
+            if r == 0 and sh(["cmp", src, out], check=False).returncode != 0:
+                sys.exit("safehouse round trip differs at %s" % s)
+            t, m = timed(["age", "-r", recipient, "-o", out + ".age", src], env); res["age-enc"].append(t); rss["age-enc"].append(m)
+            t, m = timed(["age", "-d", "-i", os.path.join(d, "age.key"), "-o", out, out + ".age"], env); res["age-dec"].append(t); rss["age-dec"].append(m)
+            gpgc = ["gpg", "--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", pf]
+            t, m = timed(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", out + ".gpg", src], env)
+            res["gpg-enc"].append(t); rss["gpg-enc"].append(m)
+            t, m = timed(gpgc + ["--decrypt", "-o", out, out + ".gpg"], env); res["gpg-dec"].append(t); rss["gpg-dec"].append(m)
+            for f in [out, out + ".age", out + ".gpg"]:
+                if os.path.exists(f): os.remove(f)
+            # Keep the vault from growing without bound: one stored copy per size is enough.
+        med = {t: statistics.median(x) for t, x in res.items()}
+        rows.append((s, n, med, {t: max(x) for t, x in rss.items()}))
+        print("%s: %s" % (s, ", ".join("%s %.3fs" % (t, med[t]) for t in med)), flush=True)
+        # Random access on the largest record: 1% from the middle vs the whole.
+        if s == a.sizes.split()[-1]:
+            rid = json.loads(sh([S, "list", "--vault", v, "--identity", k, "--json"], env).stdout)[-1]["id"]
+            part = max(n // 100, 1)
+            ra, full = [], []
+            for r in range(a.runs):
+                out = os.path.join(d, "part")
+                t, _ = timed([S, "open", rid, "--bytes", "%d:%d" % (n // 2, part), "--vault", v, "--identity", k, "--out", out, "--force"], env); ra.append(t)
+                t, _ = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env); full.append(t)
+                os.remove(out)
+            random_access = (s, part, statistics.median(ra), statistics.median(full))
+        os.remove(src)
+    # Fixed cost: unlock at each KDF level (key verify unlocks and nothing else).
+    kdf = []
+    for level in ["interactive", "moderate", "sensitive"]:
+        kk = os.path.join(d, level + ".key")
+        sh([S, "key", "new", "--name", "K" + level, "--role", "editor", "--out", kk, "--kdf", level], env)
+        ts = [timed([S, "key", "verify", kk], env) for _ in range(3)]
+        kdf.append((level, statistics.median(t for t, _ in ts), max(m for _, m in ts)))
+    lines = ["## Seal and open vs age and gpg", "",
+             "Measured %s on: %s." % (time.strftime("%Y-%m-%d"), machine()),
+             "Median of %d paired runs per size (each run: safehouse seal, open, age -r, age -d, gpg --symmetric, gpg --decrypt "
+             "on the same file and disk); wall time including process start and, for safehouse, an Argon2id *interactive* unlock "
+             "and the audit entry. MB/s = 10^6 bytes/s. Ratio = age's time / safehouse's time (> 1 means faster than age)." % a.runs, "",
+             "| size | safehouse seal | age -r | gpg enc | **seal ÷ age** | safehouse open | age -d | gpg dec | **open ÷ age** | peak RSS seal / open / age |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for s, n, m, r in rows:
+        mbs = lambda t: "%.3f s (%.0f MB/s)" % (t, n / t / 1e6)
+        lines.append("| %s | %s | %s | %s | **%.2f×** | %s | %s | %s | **%.2f×** | %d / %d / %d MiB |" % (
+            s, mbs(m["seal"]), mbs(m["age-enc"]), mbs(m["gpg-enc"]), m["age-enc"] / m["seal"],
+            mbs(m["open"]), mbs(m["age-dec"]), mbs(m["gpg-dec"]), m["age-dec"] / m["open"],
+            r["seal"] // 1024, r["open"] // 1024, r["age-enc"] // 1024))
+    s, part, tra, tfull = random_access
+    lines += ["", "Random access: `open --bytes` of %d bytes (1%%) from the middle of the %s record: %.3f s, "
+              "vs %.3f s for the full open — **%.1f× faster**." % (part, s, tra, tfull, tfull / tra), "",
+              "Key unlock (Argon2id, `safehouse key verify`, median of 3):", "",
+              "| --kdf | unlock time | peak RSS |", "|---|---|---|"]
+    for level, t, m in kdf:
+        lines.append("| %s | %.3f s | %d MiB |" % (level, t, m // 1024))
+    open(a.out, "w").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(d, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
