@@ -160,7 +160,8 @@ extension Vault {
     }
 
     func memberInList(_ all: [Member], matching q: String) throws -> Member {
-        if let m = all.first(where: { $0.card.name == q }) { return m }
+        let named = all.filter { $0.card.name == q }
+        if let m = named.first(where: \.isActive) ?? named.first { return m }
         let c = q.lowercased().replacingOccurrences(of: "-", with: "")
         let hits = c.count >= 4 ? all.filter { $0.fingerprint.compact.hasPrefix(c) } : []
         if hits.count == 1 { return hits[0] }

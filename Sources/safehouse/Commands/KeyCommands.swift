@@ -9,7 +9,7 @@ extension Role: ExpressibleByArgument {}
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create and inspect member keys.",
-        subcommands: [New.self, Show.self, Verify.self])
+        subcommands: [New.self, Show.self, Verify.self, Rotate.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,6 +54,27 @@ struct Key: ParsableCommand {
 }
 
 extension Key {
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a member's keypair (officers): endorse the new card, re-wrap every slot the old key held, mark the old key superseded.",
+            discussion: "Create the new key first with `safehouse key new` (same name and role). If the old key may be in hostile hands, use `safehouse team remove` instead: rotation re-wraps the same record keys, removal re-keys.")
+        @Argument(help: "The member whose key is replaced (name or fingerprint prefix).") var member: String
+        @Option(help: "The member's new card (NEW.key.pub).") var card: String
+        @Flag(help: "Only list what would change.") var dryRun = false
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let newCard = try MemberCard.parse(try readText(card, maxBytes: 64 << 10), object: card)
+                let plan = try v.rotateMember(member, newCard: newCard, by: try id.unlock(auditIn: v), dryRun: dryRun)
+                for p in plan { Output.print("\(p.action)\t\(p.type)\t\(p.objectID)") }
+                if !dryRun { Output.note("key rotated: \(plan.count) slot(s) re-wrapped; the old key is marked superseded") }
+            }
+        }
+    }
+
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a passphrase: unlock the key file and print its fingerprint.")
         @Argument(help: "The secret key file.") var file: String

@@ -5,7 +5,26 @@ import SafehouseVault
 struct Team: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Team members and the signed team keyring.",
-        subcommands: [Add.self, Export.self, List.self])
+        subcommands: [Add.self, Export.self, List.self, Remove.self])
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a member (officers): delete their grants and re-key everything they could open.",
+            discussion: "Re-keying gives each object a fresh key and body, so a copy of an old slot opens nothing new. Nothing can recall what the member already decrypted.")
+        @Argument(help: "The member (name or fingerprint prefix).") var member: String
+        @Flag(help: "Only list what would change.") var dryRun = false
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let plan = try v.removeMember(member, by: try id.unlock(auditIn: v), dryRun: dryRun)
+                for p in plan { Output.print("\(p.action)\t\(p.type)\t\(p.objectID)") }
+                if !dryRun { Output.note("member removed; \(plan.count) object(s) re-keyed") }
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a member card (officers only); the officer endorses it.")
