@@ -33,7 +33,8 @@ extension Vault {
             let all = try String.fetchAll(db, sql: "SELECT id FROM objects ORDER BY rowid")
             let subjects = try String.fetchAll(db, sql: "SELECT object_id FROM subjects ORDER BY rowid")
             var ids = requested.isEmpty ? all : requested
-            ids += subjects.filter { !ids.contains($0) }
+            // Identities registered in the field must reach HQ; HQ never ships them to an editor.
+            if kind == .field { ids += subjects.filter { !ids.contains($0) } }
             if let identity { _ = try requireMember(identity, db, action: "bundle-export", objects: ids) }
             let ms = try members(db)
             var w = ByteWriter()
@@ -54,6 +55,14 @@ extension Vault {
             var a = ByteWriter()
             a.u32(UInt32(entries.count))
             for e in entries { a.blob(e.canonicalBytes); a.raw(e.signerKey); a.raw(e.signature) }
+            // Officer-signed grants of the exported excerpts travel with them (editor hand-off).
+            let grants = try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants ORDER BY rowid")
+                .filter { ids.contains($0["object_id"] as String) }
+            a.u32(UInt32(grants.count))
+            for g in grants {
+                a.blob(Array((g["object_id"] as String).utf8)); a.blob(Array((g["member"] as String).utf8))
+                a.blob(Array(((g["expires"] as String?) ?? "").utf8)); a.blob([UInt8](g["grant_sig"] as Data))
+            }
             a.raw(Self.bundleEnd)
             try appendAudit(db, actor: identity, action: "bundle-export", objects: ids, outcome: .ok)
             try out.write(a.bytes)
@@ -96,6 +105,7 @@ extension Vault {
         var written: [String] = []
         var fresh: [(RecordHeader, String)] = []
         var present: [String] = []
+        var updated: [String] = []
         do {
             for _ in 0..<count {
                 let hlen = Int(try reader.u32())
@@ -110,7 +120,10 @@ extension Vault {
                 let blen = try reader.u64()
                 guard blen == header.ciphertextLength else { throw bad("an object's body length does not match its header") }
                 let exists = try store.read { db in try Data.fetchOne(db, sql: "SELECT header FROM objects WHERE id = ?", arguments: [header.idText]) }
-                if exists != nil {
+                if let exists, [UInt8](exists) != header.encoded(), header.type == .excerpt {
+                    // A newer grant or a re-key of an excerpt: take the officer-signed header and body.
+                    updated.append(header.idText)
+                } else if exists != nil {
                     try reader.skip(blen)
                     present.append(header.idText)
                     continue
@@ -141,6 +154,22 @@ extension Vault {
                 guard let entry = try? AuditEntry.parse(canonical: canonical) else { throw bad("an audit entry is malformed") }
                 foreign.append(SignedAuditEntry(entry: entry, signerKey: try reader.take(32), signature: try reader.take(64)))
             }
+            let gcount = Int(try reader.u32())
+            guard gcount <= 1_000_000 else { throw bad("it claims an impossible number of grants") }
+            var grants: [(String, Fingerprint, String?, [UInt8])] = []
+            for _ in 0..<gcount {
+                let obj = String(decoding: try reader.take(Int(min(try reader.u32(), 64))), as: UTF8.self)
+                let memText = String(decoding: try reader.take(Int(min(try reader.u32(), 64))), as: UTF8.self)
+                let exp = String(decoding: try reader.take(Int(min(try reader.u32(), 16))), as: UTF8.self)
+                let sigLen = Int(try reader.u32())
+                guard sigLen == Signature.bytes, let mem = Fingerprint(text: memText) else { throw bad("a grant is malformed") }
+                let sig = try reader.take(sigLen)
+                let msg = Self.grantMessage(excerpt: obj, member: mem, expires: exp.isEmpty ? nil : exp)
+                guard ms.contains(where: { $0.card.role == .officer && Signature.verify(sig, message: msg, publicKey: $0.card.signKey) }) else {
+                    throw bad("a grant is not signed by an officer of this team")
+                }
+                grants.append((obj, mem, exp.isEmpty ? nil : exp, sig))
+            }
             guard try reader.take(4) == Self.bundleEnd, try reader.atEnd() else { throw bad("the bundle is truncated or has trailing data") }
             var keys: [String: [UInt8]] = [:]
             for m in ms { keys[m.fingerprint.compact] = m.card.signKey }
@@ -152,10 +181,19 @@ extension Vault {
             try store.write { db in
                 if let identity { _ = try requireMember(identity, db, action: "bundle-import", objects: []) }
                 for (h, p) in fresh {
+                    if updated.contains(h.idText) {
+                        try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",
+                                       arguments: [Data(h.encoded()), Int64(h.ciphertextLength), h.idText])
+                        continue
+                    }
                     try insertObject(db, h)
                     if !p.isEmpty {
                         try db.execute(sql: "INSERT OR IGNORE INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
                     }
+                }
+                for (obj, mem, exp, sig) in grants {
+                    try db.execute(sql: "INSERT OR REPLACE INTO grants(object_id, member, expires, grant_sig) VALUES (?, ?, ?, ?)",
+                                   arguments: [obj, mem.compact, exp, Data(sig)])
                 }
                 if foreignOrigin != origin {
                     for e in foreign {

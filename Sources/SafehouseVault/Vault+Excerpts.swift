@@ -42,6 +42,21 @@ extension Vault {
         return out
     }
 
+    /// Identifies the lexicon an excerpt was redacted with without being a
+    /// function of any name (an editor could otherwise test guesses against it):
+    /// BLAKE2b over the subject objects' ids and ciphertext body hashes.
+    func lexiconVersion() throws -> String {
+        try store.read { db in
+            let h = GenericHash(length: 16)
+            h.update(Array("safehouse lexicon v1".utf8))
+            for row in try Row.fetchAll(db, sql: "SELECT o.id, o.header FROM subjects s JOIN objects o ON o.id = s.object_id ORDER BY o.id") {
+                let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "subject object")
+                h.update(header.id); h.update(header.bodyHash)
+            }
+            return Encoding.hex(h.finalize())
+        }
+    }
+
     static func withdrawn(_ db: Database) throws -> Set<String> {
         let raw = try VaultStore.meta(db, "withdrawn") ?? ""
         return Set(raw.split(separator: ",").map(String.init))
@@ -100,7 +115,7 @@ extension Vault {
         let provenance = RecordMetadata.Provenance(
             sourceRecord: recordID, range: rangeText, format: format.rawValue,
             policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
-            lexiconHash: redactor.lexiconDigest, approver: officer.fingerprint.compact, approvedAt: isoNow())
+            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow())
         let payload = ExcerptPayload(format: format.rawValue, cues: result.transcript.cues,
                                      pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
