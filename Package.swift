@@ -65,7 +65,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SafehouseVaultTests",
-            dependencies: ["SafehouseVault", "SafehouseCrypto"]
+            dependencies: [
+                "SafehouseVault",
+                "SafehouseCrypto",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "SafehouseCLITests",
