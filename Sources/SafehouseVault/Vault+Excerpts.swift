@@ -217,11 +217,14 @@ extension Vault {
 
     /// Exports an excerpt for a member who holds a valid grant (officers hold all).
     /// The output appears only after the audit entry is durable.
-    public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool) throws {
+    /// - Parameter perRecipient: replace each pseudonym by one derived for this member,
+    ///   so a leaked copy tells whose it was (`traceLeak`).
+    public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool,
+                              perRecipient: Bool = false) throws {
         let object = "excerpt \(excerptID)"
         let opened = try access(id: excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
         let bytes = try decryptSmall(opened)
-        guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
+        guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
             throw VaultError.badData(object: object, hint: "its content does not parse")
         }
         try store.write { db in
@@ -244,6 +247,15 @@ extension Vault {
                 }
             }
         }
+        if perRecipient {
+            let map = try Self.recipientPseudonyms(payload.pseudonyms, member: member.fingerprint, recordKey: opened.recordKey)
+            payload.cues = payload.cues.map { c in
+                var c = c
+                for (p, q) in map { c.text = c.text.replacingOccurrences(of: p, with: q); c.speaker = c.speaker?.replacingOccurrences(of: p, with: q) }
+                return c
+            }
+            payload.pseudonyms = payload.pseudonyms.map { map[$0] ?? $0 }
+        }
         let transcript = Transcript(cues: payload.cues)
         // Fail closed at export too: the pattern detectors (no identities needed) rescan the text.
         do { try Redactor(subjects: []).leakCheck(transcript) } catch {
@@ -255,8 +267,43 @@ extension Vault {
         let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600)
         try out.write(Array(rendered.utf8))
-        try store.write { db in try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue], outcome: .ok) }
+        try store.write { db in
+            try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
+        }
         try out.commit(overwrite: overwrite)
+    }
+
+    /// Per-recipient pseudonyms: keyed BLAKE2b (key derived from the excerpt key,
+    /// which only its recipients and officers hold) of the member and the pseudonym.
+    static func recipientPseudonyms(_ pseudonyms: [String], member: Fingerprint, recordKey: SecureBytes) throws -> [String: String] {
+        let key = try KeyDerivation.derive(from: recordKey, id: 3, context: kdfContext)
+        var out: [String: String] = [:]
+        for p in pseudonyms {
+            let h = GenericHash.hash(member.bytes + Array(p.utf8), length: 16, key: key)
+            let a = Pseudonym.alphabet
+            let letters = a.filter(\.isLetter)
+            var s = String(letters[Int(h[0]) % letters.count]) + "-"
+            for i in 1...4 { s.append(a[Int(h[i]) % a.count]) }
+            out[p] = s
+        }
+        return out
+    }
+
+    /// Which grantees' per-recipient pseudonyms appear in a leaked text (officers).
+    public func traceLeak(excerptID: String, text: String, by officer: Identity) throws -> [Member] {
+        let opened = try access(id: excerptID, identity: officer, action: "trace", allowedTypes: [.excerpt])
+        guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try decryptSmall(opened))) else {
+            throw VaultError.badData(object: "excerpt \(excerptID)", hint: "its content does not parse")
+        }
+        let candidates = try store.read { db in
+            let granted = Set(try String.fetchAll(db, sql: "SELECT member FROM grants WHERE object_id = ?", arguments: [excerptID]))
+            return try members(db).filter { m in granted.contains(m.fingerprint.compact) || opened.header.slots.contains { $0.recipient == m.fingerprint } }
+        }
+        let hits = try candidates.filter { m in
+            try Self.recipientPseudonyms(payload.pseudonyms, member: m.fingerprint, recordKey: opened.recordKey).values.contains { text.contains($0) }
+        }
+        try audit(actor: officer, action: "trace", objects: [excerptID] + hits.map(\.fingerprint.compact), outcome: .ok)
+        return hits
     }
 
     static func render(_ p: ExcerptPayload, transcript: Transcript, format: ExportFormat, excerptID: String) -> String {

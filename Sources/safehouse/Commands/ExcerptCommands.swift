@@ -78,12 +78,32 @@ struct Export: ParsableCommand {
     @OptionGroup var id: IdentityOptions
     @Option(help: "txt | md | json | srt | vtt") var format: ExportFormat
     @Option(help: "Where to write the export.") var out: String
+    @Flag(help: "Use pseudonyms derived for you alone, so a leaked copy tells whose it was.") var perRecipient = false
     @Flag(help: "Replace an existing file.") var force = false
 
     func run() throws {
         try guarded {
             let v = try vault.open()
-            try v.exportExcerpt(excerptID: excerpt, format: format, to: out, by: try id.unlock(auditIn: v), overwrite: force)
+            try v.exportExcerpt(excerptID: excerpt, format: format, to: out, by: try id.unlock(auditIn: v), overwrite: force,
+                                perRecipient: perRecipient)
+        }
+    }
+}
+
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Tell whose per-recipient export a leaked text came from (officers).")
+    @Argument(help: "The excerpt id.") var excerpt: String
+    @Option(help: "The leaked text.") var file: String
+    @OptionGroup var vault: VaultOption
+    @OptionGroup var id: IdentityOptions
+
+    func run() throws {
+        try guarded {
+            let v = try vault.open()
+            let text = try readText(file, maxBytes: 64 << 20)
+            let hits = try v.traceLeak(excerptID: excerpt, text: text, by: try id.unlock(auditIn: v))
+            if hits.isEmpty { Output.note("no per-recipient pseudonym of this excerpt appears in \(file)") }
+            for m in hits { Output.print("\(m.fingerprint)\t\(m.card.name)") }
         }
     }
 }
