@@ -12,7 +12,8 @@ struct Safehouse: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Key.self, Init.self, Team.self, Seal.self, Open.self, List.self, Check.self, BundleCommand.self,
-            Subject.self, Redact.self, Approve.self, Grant.self, Revoke.self, Export.self, AuditCommand.self,
+            Subject.self, Redact.self, Approve.self, Grant.self, Revoke.self, Export.self, Trace.self, AuditCommand.self, Stats.self,
+            Recovery.self,
         ]
     )
 }
