@@ -18,6 +18,22 @@ public enum Sodium {
         guard initialised else { throw CryptoError.unavailable }
     }
 
+    /// Process hardening before any key is unlocked: no core dumps (a crash must
+    /// not write unlocked keys or plaintext to disk) and not dumpable/attachable
+    /// by other processes of the same user.
+    public static func hardenProcess() {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
+        _ = safehouse_set_dumpable(0)
+    }
+
+    /// Whether core dumps are disabled for this process (for tests).
+    public static var coreDumpsDisabled: Bool {
+        var l = rlimit()
+        getrlimit(Int32(RLIMIT_CORE.rawValue), &l)
+        return l.rlim_cur == 0 && safehouse_get_dumpable() == 0
+    }
+
     /// The libsodium version string (e.g. "1.0.18").
     public static var version: String { String(cString: sodium_version_string()) }
 }

@@ -34,7 +34,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String {
         switch self {
         case .usage(let m): return m
-        case .badData(let o, _): return "\(o): bad or tampered data (authentication failed)"
+        case .badData(let o, _): return "\(o): bad or tampered data"
         case .missing(let o, _): return "\(o) does not exist"
         case .cannotCreate(let o, let h): return "cannot create \(o): \(h)"
         case .io(let o, let d): return "I/O error on \(o): \(d)"

@@ -3,6 +3,7 @@
 // stdout carries only requested data; messages go to stderr as
 // `safehouse: error: …` / `safehouse: hint: …`. Exit codes follow the CLI contract.
 import ArgumentParser
+import SafehouseCrypto
 
 @main
 struct Safehouse: ParsableCommand {
@@ -16,4 +17,24 @@ struct Safehouse: ParsableCommand {
             Recovery.self,
         ]
     )
+
+    static func main() {
+        Sodium.hardenProcess()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            exit(withError: nil)
+        } catch {
+            // Usage errors in the contract's form: `safehouse: error: …` and exit 64.
+            let code = exitCode(for: error)
+            if code != .success, !(error is ExitCode) {
+                let message = fullMessage(for: error)
+                if !message.isEmpty {
+                    Output.error(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+                }
+                exit(withError: ExitCode(code.rawValue))
+            }
+            exit(withError: error)
+        }
+    }
 }
