@@ -14,7 +14,7 @@ public struct Member: Sendable, Equatable {
 
 extension Vault {
     /// What an officer signs to admit a card into this vault's team.
-    func endorsementMessage(_ card: MemberCard) -> [UInt8] { Self.endorsementMessage(card, vaultID: id) }
+    func endorsementMessage(_ card: MemberCard) -> [UInt8] { Self.endorsementMessage(card, vaultID: teamID) }
 
     func insertMember(_ db: Database, card: MemberCard, endorsedBy: Fingerprint, endorsement: [UInt8], status: String = "active") throws {
         try db.execute(sql: "INSERT OR REPLACE INTO members(fingerprint, card, endorsed_by, endorsement, status) VALUES (?, ?, ?, ?, ?)",
@@ -41,7 +41,7 @@ extension Vault {
             raw[card.fingerprint] = Member(card: card, endorsedBy: by, endorsement: [UInt8](endorsement), status: row["status"])
             order.append(card.fingerprint)
         }
-        try Self.verifyTrust(order.map { raw[$0]! }, root: root, vaultID: id)
+        try Self.verifyTrust(order.map { raw[$0]! }, root: root, vaultID: teamID)
         return order.map { raw[$0]! }
     }
 
@@ -130,7 +130,7 @@ extension Vault {
     /// The signed team keyring for field vaults.
     public func exportTeam(by officer: Identity?) throws -> TeamKeyring {
         let ms = try members()
-        return TeamKeyring(vaultID: id, root: root, members: ms.map {
+        return TeamKeyring(vaultID: teamID, root: root, members: ms.map {
             TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
         })
     }

@@ -19,7 +19,10 @@ public final class Vault: @unchecked Sendable {
 
     public let directory: String
     let store: VaultStore
+    /// This vault's own random id (its audit log's origin).
     public let id: [UInt8]
+    /// The team's id: the HQ vault's id, which endorsements sign (equal to `id` at HQ).
+    public let teamID: [UInt8]
     public let kind: Kind
     public let root: Fingerprint
     let deviceSeed: SecureBytes
@@ -31,15 +34,17 @@ public final class Vault: @unchecked Sendable {
     private init(directory: String, store: VaultStore) throws {
         self.directory = directory
         self.store = store
-        let (idHex, kindText, rootText, seed) = try store.read { db in
-            (try VaultStore.meta(db, "vault_id"), try VaultStore.meta(db, "kind"), try VaultStore.meta(db, "root"),
-             try VaultStore.metaBlob(db, "device_seed"))
+        let (idHex, teamHex, kindText, rootText, seed) = try store.read { db in
+            (try VaultStore.meta(db, "vault_id"), try VaultStore.meta(db, "team_id"), try VaultStore.meta(db, "kind"),
+             try VaultStore.meta(db, "root"), try VaultStore.metaBlob(db, "device_seed"))
         }
-        guard let idHex, let id = Encoding.unhex(idHex), id.count == 16, let kindText, let kind = Kind(rawValue: kindText),
+        guard let idHex, let id = Encoding.unhex(idHex), id.count == 16,
+              let teamHex, let teamID = Encoding.unhex(teamHex), teamID.count == 16, let kindText, let kind = Kind(rawValue: kindText),
               let rootText, let root = Fingerprint(text: rootText), let seed, seed.count == Signature.seedBytes else {
             throw VaultError.badData(object: "vault \(directory)", hint: "its settings are missing or damaged; run `safehouse check`")
         }
         self.id = id
+        self.teamID = teamID
         self.kind = kind
         self.root = root
         self.deviceSeed = try seed.withUnsafeBytes { try SecureBytes(copying: $0) }
@@ -83,6 +88,7 @@ public final class Vault: @unchecked Sendable {
         let seed = Random.bytes(Signature.seedBytes)
         try store.write { db in
             try VaultStore.setMeta(db, "vault_id", Encoding.hex(id))
+            try VaultStore.setMeta(db, "team_id", Encoding.hex(id))
             try VaultStore.setMeta(db, "kind", Kind.hq.rawValue)
             try VaultStore.setMeta(db, "root", card.fingerprint.compact)
             try VaultStore.setMeta(db, "device_seed", blob: seed)
@@ -102,7 +108,10 @@ public final class Vault: @unchecked Sendable {
         let store = try prepareDirectory(directory)
         let seed = Random.bytes(Signature.seedBytes)
         try store.write { db in
-            try VaultStore.setMeta(db, "vault_id", Encoding.hex(keyring.vaultID))
+            // A field vault has its own id (its own audit log origin) and signs
+            // nothing for the team; it checks endorsements against HQ's id.
+            try VaultStore.setMeta(db, "vault_id", Encoding.hex(Random.bytes(16)))
+            try VaultStore.setMeta(db, "team_id", Encoding.hex(keyring.vaultID))
             try VaultStore.setMeta(db, "kind", Kind.field.rawValue)
             try VaultStore.setMeta(db, "root", keyring.root.compact)
             try VaultStore.setMeta(db, "device_seed", blob: seed)

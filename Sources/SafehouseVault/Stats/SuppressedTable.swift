@@ -23,15 +23,19 @@ public struct SuppressedTable: Sendable, Equatable {
         precondition(threshold >= 1 && counts.count == rows.count && counts.allSatisfy { $0.count == columns.count })
         self.title = title; rowLabels = rows; columnLabels = columns; self.counts = counts; self.threshold = threshold
         suppressed = counts.map { $0.map { $0 > 0 && $0 < threshold } }
+        let rt = counts.map { $0.reduce(0, +) }
+        let ct = columns.indices.map { c in counts.reduce(0) { $0 + $1[c] } }
+        rowTotalSuppressed = rt.map { $0 > 0 && $0 < threshold }
+        columnTotalSuppressed = ct.map { $0 > 0 && $0 < threshold }
         complement()
-        rowTotalSuppressed = Self.suppressTotals(counts.map { $0.reduce(0, +) }, threshold: threshold)
-        columnTotalSuppressed = Self.suppressTotals(columns.indices.map { c in counts.reduce(0) { $0 + $1[c] } }, threshold: threshold)
+        rowTotalSuppressed = Self.complementTotals(rt, rowTotalSuppressed)
+        columnTotalSuppressed = Self.complementTotals(ct, columnTotalSuppressed)
     }
 
-    /// Small totals are hidden; if exactly one is, the smallest other non-zero
-    /// total is hidden too, or the grand total would give it away.
-    static func suppressTotals(_ totals: [Int], threshold: Int) -> [Bool] {
-        var hidden = totals.map { $0 > 0 && $0 < threshold }
+    /// If exactly one total is hidden, the smallest other non-zero total is hidden
+    /// too, or the grand total would give it away.
+    static func complementTotals(_ totals: [Int], _ hidden: [Bool]) -> [Bool] {
+        var hidden = hidden
         if hidden.filter({ $0 }).count == 1,
            let other = totals.indices.filter({ !hidden[$0] && totals[$0] > 0 }).min(by: { totals[$0] < totals[$1] }) {
             hidden[other] = true
@@ -43,21 +47,19 @@ public struct SuppressedTable: Sendable, Equatable {
     public var columnTotals: [Int] { columnLabels.indices.map { c in counts.reduce(0) { $0 + $1[c] } } }
     public var grandTotal: Int { rowTotals.reduce(0, +) }
 
+    /// Until stable: a row or column with a published total and exactly one hidden
+    /// cell gets its smallest other non-zero cell hidden; if it has none, its total is hidden.
     private mutating func complement() {
         var changed = true
         while changed {
             changed = false
-            for r in counts.indices {
-                let hidden = counts[r].indices.filter { suppressed[r][$0] }
-                if hidden.count == 1, let c = smallestVisible(in: counts[r].indices.map { (r, $0) }) {
-                    suppressed[c.0][c.1] = true; changed = true
-                }
+            for r in counts.indices where !rowTotalSuppressed[r] && counts[r].indices.filter({ suppressed[r][$0] }).count == 1 {
+                if let c = smallestVisible(in: counts[r].indices.map { (r, $0) }) { suppressed[c.0][c.1] = true } else { rowTotalSuppressed[r] = true }
+                changed = true
             }
-            for c in columnLabels.indices {
-                let hidden = counts.indices.filter { suppressed[$0][c] }
-                if hidden.count == 1, let cell = smallestVisible(in: counts.indices.map { ($0, c) }) {
-                    suppressed[cell.0][cell.1] = true; changed = true
-                }
+            for c in columnLabels.indices where !columnTotalSuppressed[c] && counts.indices.filter({ suppressed[$0][c] }).count == 1 {
+                if let cell = smallestVisible(in: counts.indices.map { ($0, c) }) { suppressed[cell.0][cell.1] = true } else { columnTotalSuppressed[c] = true }
+                changed = true
             }
         }
     }

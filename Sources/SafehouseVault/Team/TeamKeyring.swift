@@ -48,7 +48,8 @@ public struct TeamKeyring: Sendable, Equatable {
             .filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard lines.count >= 3, lines.count <= 100_000, lines[0] == "safehouse-team v1",
               lines[1].hasPrefix("vault: "), let vid = Encoding.unhex(String(lines[1].dropFirst(7))), vid.count == 16,
-              lines[2].hasPrefix("root: "), let root = Fingerprint(text: String(lines[2].dropFirst(6))) else { throw bad }
+              lines[2].hasPrefix("root: "), let root = Fingerprint(text: String(lines[2].dropFirst(6))),
+              root.compact == String(lines[2].dropFirst(6)) else { throw bad }
         var entries: [Entry] = []
         var i = 3
         while i < lines.count {
@@ -56,6 +57,7 @@ public struct TeamKeyring: Sendable, Equatable {
             let cardText = lines[(i + 1)...(i + 6)].joined(separator: "\n") + "\n"
             guard let card = try? MemberCard.parse(cardText, object: object),
                   lines[i + 7].hasPrefix("endorsed-by: "), let by = Fingerprint(text: String(lines[i + 7].dropFirst(13))),
+                  by.compact == String(lines[i + 7].dropFirst(13)),
                   lines[i + 8].hasPrefix("endorsement: "), let sig = Encoding.unbase64(String(lines[i + 8].dropFirst(13))),
                   lines[i + 9].hasPrefix("status: ") else { throw bad }
             let status = String(lines[i + 9].dropFirst(8))
