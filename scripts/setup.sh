@@ -10,3 +10,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Test helpers only: Python's `cryptography` is the independent implementation
+# the format tests cross-check against.
+python3 -c "import cryptography" 2>/dev/null || python3 -m pip install -q cryptography

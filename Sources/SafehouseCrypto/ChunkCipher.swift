@@ -43,6 +43,10 @@ public final class ChunkCipher: @unchecked Sendable {
         length + chunkCount(forPlaintextLength: length) * UInt64(Self.tagBytes)
     }
 
+    private static func forEach(_ n: Int, concurrently: Bool, _ body: @Sendable (Int) -> Void) {
+        if concurrently && n > 1 { DispatchQueue.concurrentPerform(iterations: n, execute: body) } else { for j in 0..<n { body(j) } }
+    }
+
     static func nonce(index: UInt64, last: Bool) -> [UInt8] {
         var n = [UInt8](repeating: 0, count: 12)
         var i = index
@@ -58,8 +62,10 @@ public final class ChunkCipher: @unchecked Sendable {
     ///   - firstIndex: index of the first chunk in `input`.
     ///   - containsLast: whether the last chunk of `input` is the body's last chunk.
     /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk, in order.
+    ///   - concurrently: spread the chunks over every core (false when the caller
+    ///     already runs one batch per core).
     public func seal(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
-                     firstIndex: UInt64, containsLast: Bool) -> [[UInt8]] {
+                     firstIndex: UInt64, containsLast: Bool, concurrently: Bool = true) -> [[UInt8]] {
         let n = input.count == 0 ? 1 : (input.count + chunkSize - 1) / chunkSize
         precondition(containsLast || input.count % chunkSize == 0, "only the last chunk may be short")
         precondition(output.count >= input.count + n * Self.tagBytes)
@@ -68,7 +74,7 @@ public final class ChunkCipher: @unchecked Sendable {
         key.withUnsafeBytes { kb in
             hashes.withUnsafeMutableBufferPointer { hb in
                 let p = Unchecked((input, output, kb, hb))
-                DispatchQueue.concurrentPerform(iterations: n) { j in
+                Self.forEach(n, concurrently: concurrently) { j in
                     let (input, output, k, hashesOut) = p.value
                     let start = j * cs
                     let len = min(cs, input.count - start)
@@ -91,7 +97,7 @@ public final class ChunkCipher: @unchecked Sendable {
     /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk.
     /// - Throws: `CryptoError.authenticationFailed` if any chunk fails.
     public func open(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
-                     firstIndex: UInt64, containsLast: Bool) throws -> [[UInt8]] {
+                     firstIndex: UInt64, containsLast: Bool, concurrently: Bool = true) throws -> [[UInt8]] {
         let full = chunkSize + Self.tagBytes
         let n = max(1, (input.count + full - 1) / full)
         guard input.count >= Self.tagBytes,
@@ -105,7 +111,7 @@ public final class ChunkCipher: @unchecked Sendable {
             hashes.withUnsafeMutableBufferPointer { hb in
                 ok.withUnsafeMutableBufferPointer { okb in
                     let p = Unchecked((input, output, kb, hb, okb))
-                    DispatchQueue.concurrentPerform(iterations: n) { j in
+                    Self.forEach(n, concurrently: concurrently) { j in
                         let (input, output, k, hashesOut, okOut) = p.value
                         let start = j * full
                         let len = min(full, input.count - start)

@@ -69,7 +69,7 @@ extension ProductionStats {
             } else {
                 let bh = (threshold - 1) * (h - 20) / maxV
                 s += "<rect x=\"\(x)\" y=\"\(h - bh)\" width=\"\(barW)\" height=\"\(bh)\" fill=\"#ccc\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>"
-                s += "<text x=\"\(x + barW / 2)\" y=\"\(h - bh - 5)\" text-anchor=\"middle\" font-size=\"14\">&lt;\(threshold)</text>"
+                s += "<text x=\"\(x + barW / 2)\" y=\"\(h - bh - 5)\" text-anchor=\"middle\" font-size=\"14\">\(t.columnTotal(i).replacingOccurrences(of: "<", with: "&lt;"))</text>"
             }
             s += "<text x=\"\(x + barW / 2)\" y=\"\(h + 20)\" text-anchor=\"middle\" font-size=\"14\">\(label)</text>"
         }
