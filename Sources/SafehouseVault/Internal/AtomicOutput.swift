@@ -22,6 +22,7 @@ final class AtomicOutput {
     private(set) var fd: Int32
     private var tempPath: String?
     private var committed = false
+    private var flushed = false
     private(set) var bytesWritten: UInt64 = 0
 
     /// Opens an unnamed file in the folder of `path`.
@@ -55,10 +56,13 @@ final class AtomicOutput {
     func write(_ buffer: UnsafeRawBufferPointer) throws {
         var off = 0
         while off < buffer.count {
-            if let fault = FaultInjection.writeFault(after: bytesWritten + UInt64(off)) {
-                throw VaultError.io(object: path, detail: fault)
+            var want = buffer.count - off
+            if let limit = FaultInjection.writeLimit {
+                let at = bytesWritten + UInt64(off)
+                guard at < limit else { throw VaultError.io(object: path, detail: FaultInjection.noSpace) }
+                want = Int(min(UInt64(want), limit - at))
             }
-            let n = Glibc.write(fd, buffer.baseAddress! + off, buffer.count - off)
+            let n = Glibc.write(fd, buffer.baseAddress! + off, want)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
@@ -70,12 +74,21 @@ final class AtomicOutput {
 
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
-    /// Flushes to disk and gives the file its name (replacing only if allowed at init).
+    /// Makes the written bytes durable without naming the file. Call it before
+    /// recording the output (an audit entry), so a failing disk fails the command
+    /// before anything claims the output exists; `commit` then only names it.
+    func flush() throws {
+        if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: path, detail: fault) }
+        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        flushed = true
+    }
+
+    /// Flushes to disk (unless `flush` already did) and gives the file its name
+    /// (replacing only if allowed at init).
     /// - Parameter newPath: a final name other than the one given at init (same folder).
     func commit(overwrite: Bool, as newPath: String? = nil) throws {
         if let newPath { path = newPath }
-        if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: path, detail: fault) }
-        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        if !flushed { try flush() }
         let dir = parentDirectory(of: path)
         if let t = tempPath {
             if !overwrite, link(t, path) != 0 {

@@ -10,10 +10,15 @@ import Foundation
 enum FaultInjection {
     static let spec: String? = ProcessInfo.processInfo.environment["SAFEHOUSE_FAULT"]
 
-    static func writeFault(after bytes: UInt64) -> String? {
-        guard let s = spec, s.hasPrefix("enospc-after:"), let n = UInt64(s.dropFirst("enospc-after:".count)) else { return nil }
-        return bytes >= n ? "No space left on device (injected)" : nil
-    }
+    /// With `enospc-after:N`, the size at which one file's writes hit a full disk:
+    /// a write that would cross N is cut short at N (as on a real full disk) and
+    /// the next one fails.
+    static let writeLimit: UInt64? = {
+        guard let s = spec, s.hasPrefix("enospc-after:") else { return nil }
+        return UInt64(s.dropFirst("enospc-after:".count))
+    }()
+
+    static let noSpace = "No space left on device (injected)"
 
     static func fault(named name: String) -> String? {
         spec == name ? "\(name) failed (injected I/O error)" : nil
