@@ -18,6 +18,8 @@ import Testing
         let body_hash: String?
         let text: String?
         let fingerprint: String?
+        let file: String?
+        let passphrase: String?
     }
 
     static let vectors: [Vector] = {
@@ -38,7 +40,7 @@ import Testing
     }
 
     @Test func vectorFileIsPresent() {
-        #expect(Self.vectors.count >= 18)
+        #expect(Self.vectors.count >= 22)
     }
 
     @Test(arguments: vectors.filter { $0.type == "chunk-stream" }.map(\.name))
@@ -71,6 +73,31 @@ import Testing
             #expect(mine == ct)
         default:
             #expect(throws: CryptoError.authenticationFailed) { try result.get() }
+        }
+    }
+
+    /// Key files written by Python (Argon2id from `cryptography`, XChaCha20 via a
+    /// pure-Python HChaCha20) unlock in Swift; wrong passphrases and altered
+    /// authenticated bytes are refused alike (77).
+    @Test(arguments: vectors.filter { $0.type == "key-file" }.map(\.name))
+    func keyFile(_ name: String) throws {
+        let v = try #require(Self.vectors.first { $0.name == name })
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shkf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("vector.key").path
+        try Data(Self.unhex(v.file!)).write(to: URL(fileURLWithPath: path))
+        let pass = try Array(v.passphrase!.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
+        if v.expect == "success" {
+            let id = try KeyFile.unlock(path: path, passphrase: pass)
+            #expect(id.fingerprint.description == v.fingerprint!)
+        } else {
+            do {
+                _ = try KeyFile.unlock(path: path, passphrase: pass)
+                Issue.record("a bad key file vector unlocked")
+            } catch let e as VaultError {
+                #expect(e.exitCode == 77)
+            }
         }
     }
 

@@ -72,4 +72,45 @@ for name, role, seed_byte in [("Alice Officer", "officer", 1), ("김 기자", "i
     tampered = text.replace(f"role: {role}", "role: officer" if role != "officer" else "role: editor")
     vectors.append(dict(type="card", name=f"card {role} with changed role", text=tampered, expect="malformed"))
 
+# Secret key file: Argon2id (cryptography) -> XChaCha20-Poly1305 (HChaCha20 in pure
+# Python below + cryptography's ChaCha20-Poly1305), laid out as Docs/FORMAT.md says.
+import struct
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+def hchacha20(key, nonce16):
+    def rotl(v, c): return ((v << c) & 0xffffffff) | (v >> (32 - c))
+    def qr(s, a, b, c, d):
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 16)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 12)
+        s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = rotl(s[d] ^ s[a], 8)
+        s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = rotl(s[b] ^ s[c], 7)
+    s = list(struct.unpack("<4I", b"expand 32-byte k")) + list(struct.unpack("<8I", key)) + list(struct.unpack("<4I", nonce16))
+    for _ in range(10):
+        qr(s, 0, 4, 8, 12); qr(s, 1, 5, 9, 13); qr(s, 2, 6, 10, 14); qr(s, 3, 7, 11, 15)
+        qr(s, 0, 5, 10, 15); qr(s, 1, 6, 11, 12); qr(s, 2, 7, 8, 13); qr(s, 3, 4, 9, 14)
+    return struct.pack("<8I", *(s[0:4] + s[12:16]))
+
+def xchacha_seal(key, nonce24, pt, ad):
+    return ChaCha20Poly1305(hchacha20(key, nonce24[:16])).encrypt(b"\0" * 4 + nonce24[16:], pt, ad)
+
+ops, mem = 2, 64 << 20          # libsodium's "interactive" Argon2id limits
+seed, box_sk = bytes([0x11]) * 32, bytes([0x22]) * 32
+salt, knonce = bytes(range(16)), bytes(range(100, 124))
+sign_pk = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(**RAW)
+box_pk = X25519PrivateKey.from_private_bytes(box_sk).public_key().public_bytes(**RAW)
+passphrase = "correct horse battery staple — 정확한 말"
+kek = Argon2id(salt=salt, length=32, iterations=ops, lanes=1, memory_cost=mem // 1024).derive(passphrase.encode())
+ad = b"SHKF" + bytes([1, 2]) + struct.pack(">QQ", ops, mem) + salt + knonce + sign_pk + box_pk
+ct = xchacha_seal(kek, knonce, seed + box_sk, ad)
+keyfile = ad + struct.pack(">I", len(ct)) + ct
+fp = hashlib.blake2b(b"safehouse fingerprint v1\n" + sign_pk + box_pk, digest_size=20).digest()
+fp32 = base64.b32encode(fp).decode().lower().rstrip("=")
+fpg = "-".join(fp32[i:i + 4] for i in range(0, 32, 4))
+vectors.append(dict(type="key-file", name="key file unlocks", file=keyfile.hex(), passphrase=passphrase, fingerprint=fpg, expect="success"))
+vectors.append(dict(type="key-file", name="key file with wrong passphrase", file=keyfile.hex(), passphrase=passphrase + "!", expect="authentication-failed"))
+bad = bytearray(keyfile); bad[20] ^= 1   # memlimit changed: authenticated as associated data
+vectors.append(dict(type="key-file", name="key file with altered cost", file=bytes(bad).hex(), passphrase=passphrase, expect="authentication-failed"))
+bad = bytearray(keyfile); bad[70] ^= 1   # public key changed
+vectors.append(dict(type="key-file", name="key file with altered public key", file=bytes(bad).hex(), passphrase=passphrase, expect="authentication-failed"))
+
 print(json.dumps({"version": 1, "vectors": vectors}, indent=1, ensure_ascii=False))
