@@ -9,9 +9,13 @@
 # Real use: each member types their own passphrase (no echo), never on argv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-swift build --product safehouse 2>&1 | tail -1
-S="$PWD/.build/debug/safehouse"
+if [ -n "${SAFEHOUSE_BIN:-}" ]; then
+  S="$SAFEHOUSE_BIN"            # tests run the demo against an already built binary
+else
+  scripts/setup.sh
+  swift build --product safehouse 2>&1 | tail -1
+  S="$PWD/.build/debug/safehouse"
+fi
 DEMO="${SAFEHOUSE_DEMO_DIR:-$(mktemp -d /tmp/safehouse-demo.XXXXXX)}"
 mkdir -p "$DEMO"
 export SAFEHOUSE_PASSPHRASE="demo passphrase — use your own"
