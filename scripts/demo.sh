@@ -37,7 +37,7 @@ step "2. HQ vault rooted in the officer; team; signed keyring; field vault"
 
 step "3. In the field: register the subject, seal the interview (seal-only)"
 cp Docs/demo/interview.txt "$DEMO/interview-001.txt"
-P=$("$S" subject import Docs/demo/subjects.json --vault "$DEMO/field" --identity "$DEMO/interviewer.key" | head -1)
+P=$("$S" subject import Docs/demo/subjects.json --vault "$DEMO/field" --identity "$DEMO/interviewer.key" | sed -n 1p)
 echo "subject pseudonym: $P"
 R=$("$S" seal "$DEMO/interview-001.txt" --vault "$DEMO/field" --identity "$DEMO/interviewer.key" \
       --kind interview --country CN --subject "$P" --remove-original --quiet)

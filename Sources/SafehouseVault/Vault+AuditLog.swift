@@ -25,14 +25,29 @@ extension Vault {
         return { actor, key in key == device || keys[actor] == key }
     }
 
+    /// Verifies the log streaming from SQLite: memory stays O(log n) however long the log.
     func verifyAudit(_ db: Database, checkpoint: Checkpoint?, members: [Member]) throws -> AuditVerification {
         let trust = try auditTrust(members: members)
-        var entries: [SignedAuditEntry] = []
-        var malformed: VaultError?
-        do { try forEachAuditEntry(db) { entries.append($0) } } catch let e as VaultError { malformed = e }
+        let entries = AuditRowSequence(cursor: try Row.fetchCursor(db, sql: "SELECT seq, entry, signer_key, signature FROM audit ORDER BY seq"))
         let result = AuditChain.verify(entries, origin: origin, checkpoint: checkpoint, trusted: trust)
-        if let malformed, result.isIntact { throw malformed }
+        if let malformed = entries.box.error, result.isIntact { throw malformed }
         return result
+    }
+
+    /// Writes the whole log as a self-verifying JSON-lines file, streaming (one
+    /// line in memory at a time); the file appears only complete.
+    public func exportAuditLog(to path: String, overwrite: Bool) throws {
+        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
+        var writer = try AuditExportFile.Writer(origin: origin, keys: try auditKeys())
+        try out.write([UInt8](writer.header()))
+        try forEachAuditEntry { try out.write([UInt8](writer.line(for: $0))) }
+        try out.write([UInt8](writer.trailer()))
+        try out.commit(overwrite: overwrite)
+    }
+
+    /// Streams every signed entry of this vault's log to `body`, in order.
+    public func forEachAuditEntry(_ body: (SignedAuditEntry) throws -> Void) throws {
+        try store.read { db in try forEachAuditEntry(db, body) }
     }
 
     /// Verifies this vault's audit log, optionally against a checkpoint kept off the machine.
@@ -72,5 +87,24 @@ extension Vault {
             return try Checkpoint.sign(origin: origin, size: size, root: root, keyName: officer.fingerprint.compact,
                                        secretKey: officer.signSecretKey, publicKey: officer.signPublicKey)
         }
+    }
+}
+
+/// Signed entries read lazily from a SQLite cursor. A malformed row ends the
+/// sequence and is remembered, so the verifier reports the chain break and the
+/// caller can surface the parse error.
+struct AuditRowSequence: Sequence, IteratorProtocol {
+    final class Box { var error: VaultError? }
+    let cursor: RowCursor
+    let box = Box()
+
+    mutating func next() -> SignedAuditEntry? {
+        guard box.error == nil, let row = try? cursor.next() else { return nil }
+        let seq: Int64 = row["seq"]
+        guard let entry = try? AuditEntry.parse(canonical: [UInt8](row["entry"] as Data)) else {
+            box.error = .badData(object: "audit log entry \(seq)", hint: "the entry is malformed; the log was edited")
+            return nil
+        }
+        return SignedAuditEntry(entry: entry, signerKey: [UInt8](row["signer_key"] as Data), signature: [UInt8](row["signature"] as Data))
     }
 }

@@ -208,6 +208,10 @@ extension Vault {
             return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count)
         } catch {
             for p in written { unlink(p) }
+            if case .badData = error as? VaultError {
+                // Every refusal leaves a trace, even of a bundle nobody signed for.
+                try? audit(actor: identity, action: "bundle-import", objects: [], outcome: .failed, reason: "bad-data")
+            }
             throw error
         }
     }

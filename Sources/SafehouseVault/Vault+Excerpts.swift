@@ -222,6 +222,21 @@ extension Vault {
     public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool,
                               perRecipient: Bool = false) throws {
         let object = "excerpt \(excerptID)"
+        // Grants first: an editor without one is refused as such, before any key slot is tried.
+        try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            guard me.card.role != .officer else { return }
+            let row = try Row.fetchOne(db, sql: "SELECT expires FROM grants WHERE object_id = ? AND member = ?",
+                                       arguments: [excerptID, member.fingerprint.compact])
+            guard let row else {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
+                           .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
+            }
+            if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
+                           .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
+            }
+        }
         let opened = try access(id: excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
         let bytes = try decryptSmall(opened)
         guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
@@ -234,18 +249,7 @@ extension Vault {
                 try refuse(db, actor: member, action: "export", objects: [excerptID, p], reason: "consent-withdrawn",
                            .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "this excerpt can no longer be exported"))
             }
-            if me.card.role != .officer {
-                let row = try Row.fetchOne(db, sql: "SELECT expires FROM grants WHERE object_id = ? AND member = ?",
-                                           arguments: [excerptID, member.fingerprint.compact])
-                guard let row else {
-                    try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
-                               .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
-                }
-                if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
-                    try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
-                               .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
-                }
-            }
+            _ = me
         }
         if perRecipient {
             let map = try Self.recipientPseudonyms(payload.pseudonyms, member: member.fingerprint, recordKey: opened.recordKey)

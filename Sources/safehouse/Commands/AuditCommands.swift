@@ -7,7 +7,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The signed, hash-linked audit log.",
-        subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self])
+        subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self, Report.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the audit log.")
@@ -59,9 +59,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let v = try vault.open()
-                let data = try AuditExportFile.encode(entries: try v.auditEntries(), origin: v.origin, keys: try v.auditKeys())
-                try PublicFile.write([UInt8](data), to: out, overwrite: force)
+                try vault.open().exportAuditLog(to: out, overwrite: force)
             }
         }
     }
