@@ -108,3 +108,38 @@ struct AuditRowSequence: Sequence, IteratorProtocol {
         return SignedAuditEntry(entry: entry, signerKey: [UInt8](row["signer_key"] as Data), signature: [UInt8](row["signature"] as Data))
     }
 }
+
+/// Lines of a file without their "\n", read in 1 MiB blocks (exported logs of
+/// any size verify in constant memory). An unterminated last line gets a NUL
+/// appended so the strict export parser treats it as malformed.
+public struct FileLines: Sequence, IteratorProtocol {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    private let maxLine: Int
+
+    public init(path: String, maxLine: Int = 2 << 20) throws {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw VaultError.missing(object: path, hint: "check the path") }
+        handle = h
+        self.maxLine = maxLine
+    }
+
+    public mutating func next() -> ArraySlice<UInt8>? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                defer { start = nl + 1 }
+                return buffer[start..<nl]
+            }
+            if eof || buffer.count - start > maxLine {
+                guard start < buffer.count else { return nil }
+                let tail = buffer[start...] + [0]
+                start = buffer.count
+                return tail
+            }
+            buffer.removeFirst(start); start = 0
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}

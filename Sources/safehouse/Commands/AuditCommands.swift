@@ -82,8 +82,10 @@ struct AuditCommand: ParsableCommand {
                 if let file {
                     guard vault == nil else { throw VaultError.usage("give --vault or --file, not both") }
                     guard FileManager.default.fileExists(atPath: file) else { throw VaultError.missing(object: file, hint: "check the path") }
-                    guard let data = FileManager.default.contents(atPath: file) else { throw VaultError.io(object: file, detail: "cannot read") }
-                    result = AuditExportFile.verify(data: data, checkpoint: try cp.map { try verifiedCheckpoint($0, keys: exportKeys(data)) })
+                    var headerLines = try FileLines(path: file)
+                    let header = Data(headerLines.next() ?? [])
+                    let checked = try cp.map { try verifiedCheckpoint($0, keys: exportKeys(header + Data([0x0A]))) }
+                    result = AuditExportFile.verify(lines: try FileLines(path: file), checkpoint: checked)
                 } else {
                     let v = try Vault.open(at: VaultOption.resolve(vault))
                     result = try v.verifyAuditLog(checkpoint: try cp.map { try verifiedCheckpoint($0, keys: try v.auditKeys()) })
