@@ -47,6 +47,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     public var hint: String? {
         switch self {
         case .badData(_, let h), .missing(_, let h), .refused(_, _, let h): return h.isEmpty ? nil : h
+        case .io: return "check free disk space, permissions and the device; nothing was left behind"
         default: return nil
         }
     }

@@ -64,8 +64,9 @@ extension Vault {
                 a.blob(Array(((g["expires"] as String?) ?? "").utf8)); a.blob([UInt8](g["grant_sig"] as Data))
             }
             a.raw(Self.bundleEnd)
-            try appendAudit(db, actor: identity, action: "bundle-export", objects: ids, outcome: .ok)
             try out.write(a.bytes)
+            try out.flush()
+            try appendAudit(db, actor: identity, action: "bundle-export", objects: ids, outcome: .ok)
         }
         try out.commit(overwrite: overwrite)
     }

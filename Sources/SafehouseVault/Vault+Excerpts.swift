@@ -271,6 +271,7 @@ extension Vault {
         let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600)
         try out.write(Array(rendered.utf8))
+        try out.flush()
         try store.write { db in
             try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
         }

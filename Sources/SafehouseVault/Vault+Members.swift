@@ -130,8 +130,14 @@ extension Vault {
     /// The signed team keyring for field vaults.
     public func exportTeam(by officer: Identity?) throws -> TeamKeyring {
         let ms = try members()
-        return TeamKeyring(vaultID: teamID, root: root, members: ms.map {
+        let ring = TeamKeyring(vaultID: teamID, root: root, members: ms.map {
             TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
         })
+        guard let officer else { return ring }
+        try store.write { db in
+            try requireOfficer(officer, db, action: "team-export", objects: [])
+            try appendAudit(db, actor: officer, action: "team-export", objects: ["signed"], outcome: .ok)
+        }
+        return try ring.signed(by: officer)
     }
 }

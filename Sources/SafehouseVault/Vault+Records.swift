@@ -274,6 +274,7 @@ extension Vault {
         try ParallelBody.decrypt(inputFD: fd, header: opened.header,
                                  cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
                                  output: out, object: "record \(id)", progress: progress)
+        try out.flush()  // a failing disk fails the command before the log says "ok"
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id], outcome: .ok) }
         try out.commit(overwrite: overwrite)
         return opened.metadata
@@ -292,6 +293,7 @@ extension Vault {
         try BodyCodec.decryptRange(from: fd, header: opened.header,
                                    cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
                                    start: start, length: length, object: "record \(id)") { try out.write($0) }
+        try out.flush()
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id, "bytes:\(start):\(length)"], outcome: .ok) }
         try out.commit(overwrite: overwrite)
         return opened.metadata

@@ -128,10 +128,19 @@ struct Normalizer {
         return out
     }
 
-    /// Whether a folded unit separates parts of one name (space, line break, hyphen, apostrophe, dot, middle dot).
+    /// Whether a folded unit is dropped from patterns when the lexicon is built (space, line
+    /// break, hyphen, apostrophe, dot, middle dot): `Robert J. Whitfield` → `robertjwhitfield`.
     @inline(__always)
     static func isSeparator(_ u: UInt32) -> Bool {
-        u == 0x20 || u == 0x0A || u == 0x2D || u == apostrophe || u == 0x2E || u == middleDot
+        isNameJoiner(u) || u == 0x2E
+    }
+
+    /// Whether a folded unit may join two parts of one name in running text: space, line break,
+    /// hyphen, apostrophe (’ ` ´ … fold to it) or middle dot. Never sentence punctuation
+    /// (. , ; : ! ? …): "… ran-chol. Kim Jong Un" is not the name "Ran-chol Kim".
+    @inline(__always)
+    static func isNameJoiner(_ u: UInt32) -> Bool {
+        u == 0x20 || u == 0x0A || u == 0x2D || u == apostrophe || u == middleDot
     }
 
     @inline(__always)

@@ -56,7 +56,7 @@ enum Romanizer {
     }
 
     /// Sound changes across a syllable boundary that romanizations often transcribe
-    /// (석민 → Seongmin, 신라 → Silla, 종로 → Jongno, 백현 → Baekhyeon/Baeyeon).
+    /// (석민 → Seongmin, 신라 → Silla, 종로 → Jongno, 백현 → Baekhyeon/Baekyeon).
     ///
     /// Returns the alternative (left, right) syllable pairs, without the original pair.
     static func assimilated(_ a: UInt32, _ b: UInt32) -> [(UInt32, UInt32)] {
@@ -94,7 +94,8 @@ enum Romanizer {
             if af == Hangul.fD { add(0, Hangul.iT) }
             if labial.contains(af) { add(0, Hangul.iP) }
             if af == Hangul.fJ { add(0, Hangul.iCh) }
-            if af != 0 { add(af, Hangul.iNull) }  // weakened ㅎ: 백현 → Baekyeon
+            // No "weakened ㅎ" reading (정훈 → 정운 "Jong Un"): neither RR (Jeonghun) nor MR
+            // (Chŏnghun) drops the ㅎ, and the reading turned "Kim Jong Un" into a subject's name.
         }
         return out
     }

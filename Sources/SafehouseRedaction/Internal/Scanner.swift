@@ -25,6 +25,8 @@ struct Scanner {
     private let literalTrie: KeyedTrie
     private let tokenTrie: DenseTrie
     private let digitTrie: DenseTrie
+    /// The romanized-trie node reached by a title key (Mr., Dr. …), or -1.
+    private let titleNode: Int32
     private var stack: [(Int, Int32)] = []
 
     init(_ lex: Lexicon) {
@@ -34,6 +36,7 @@ struct Scanner {
         literalTrie = lex.literal
         tokenTrie = lex.tokens
         digitTrie = lex.digits
+        titleNode = lex.roman.child(0, Lexicon.titleKey)
     }
 
     /// Appends all hits in `text` to `out`.
@@ -89,11 +92,27 @@ struct Scanner {
         }
     }
 
-    /// Skips up to three separators from `p`.
+    /// Skips up to three name joiners (space, line break, hyphen, apostrophe, middle dot) from `p`;
+    /// never sentence punctuation, so a name cannot be read across a full stop or a comma.
     @inline(__always)
-    private func skipSeparators(_ s: UnsafeBufferPointer<UInt32>, _ p: Int) -> Int {
+    private func skipJoiners(_ s: UnsafeBufferPointer<UInt32>, _ p: Int) -> Int {
         var q = p
-        while q < s.count, q - p < 3, Normalizer.isSeparator(s[q]) { q += 1 }
+        while q < s.count, q - p < 3, Normalizer.isNameJoiner(s[q]) { q += 1 }
+        return q
+    }
+
+    /// Like ``skipJoiners(_:_:)``, but a full stop right after an abbreviation (a word of at most
+    /// four letters ending at `p`: an initial, Mr, Dr, Prof …) may come first: "Mr. Kim",
+    /// "Robert J. Whitfield". "… chol. Kim" is a sentence end, not an abbreviation.
+    @inline(__always)
+    private func skipAbbreviationGap(_ s: UnsafeBufferPointer<UInt32>, _ p: Int) -> Int {
+        guard p < s.count, s[p] == 0x2E else { return skipJoiners(s, p) }
+        var b = p
+        while b > 0, p - b <= 4, Normalizer.isASCIILetter(s[b - 1]) { b -= 1 }
+        let letters = p - b
+        guard letters >= 1, letters <= 4, b == 0 || !Normalizer.isASCIILetter(s[b - 1]) else { return p }
+        var q = p + 1
+        while q < s.count, q - p < 3, Normalizer.isNameJoiner(s[q]) { q += 1 }
         return q
     }
 
@@ -112,7 +131,7 @@ struct Scanner {
         while true {
             let t = trie.terminal[Int(node)]
             if t >= 0, valid(trie.targetLists[Int(t)], atWordStart: atWordStart) { best = (p, t) }
-            let q = skipSeparators(s, p)
+            let q = skipJoiners(s, p)
             guard q < s.count, Hangul.isSyllable(s[q]) else { break }
             let c = trie.child(node, Hangul.canonical(s[q]))
             guard c >= 0 else { break }
@@ -137,7 +156,9 @@ struct Scanner {
         while let (pos, node) = stack.popLast() {
             steps += 1
             if steps > 256 { break }
-            let start = pos == i ? i : skipSeparators(s, pos)
+            // Parts of a name are joined by joiners only; a title alone may be followed by a
+            // full stop ("Mr. Kim").
+            let start = pos == i ? i : node == titleNode ? skipAbbreviationGap(s, pos) : skipJoiners(s, pos)
             var t: Int32 = 0
             var p = start
             while p < s.count {
@@ -184,7 +205,7 @@ struct Scanner {
         guard list.allSatisfy({ $0.givenOnly }) else { return false }
         var p = i - 1
         var gap = 0
-        while p >= 0, Normalizer.isSeparator(s[p]) { p -= 1; gap += 1 }
+        while p >= 0, Normalizer.isNameJoiner(s[p]) { p -= 1; gap += 1 }
         guard gap >= 1 || hangul == false, p >= 0 else { return false }
         if hangul {
             guard gap >= 1, Hangul.commonSurnames.contains(s[p]) || Hangul.commonSurnames.contains(Hangul.canonical(s[p])) else { return false }
@@ -230,7 +251,7 @@ struct Scanner {
                 if endOK, list.contains(where: { $0.kind != .keyword }) { best = (p, t) }
             }
             var q = p
-            if q < s.count, trie.child(node, s[q]) < 0 { q = skipSeparators(s, p) }
+            if q < s.count, trie.child(node, s[q]) < 0 { q = skipAbbreviationGap(s, p) }
             guard q < s.count else { break }
             let c = trie.child(node, s[q])
             guard c >= 0 else { break }

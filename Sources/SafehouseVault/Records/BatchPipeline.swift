@@ -40,7 +40,8 @@ final class BatchPipeline: @unchecked Sendable {
         Thread.detachNewThread {
             for k in 0..<batches {
                 inFree[k % 2].wait()
-                if state.failed { break }
+                // Hand the slot back even when stopping: the main loop may already wait on it.
+                if state.failed { inFull[k % 2].signal(); break }
                 do { lengthsBox.value[k % 2] = try readFn.value(k, ins.value[k % 2]) } catch { state.fail(error) }
                 inFull[k % 2].signal()
             }

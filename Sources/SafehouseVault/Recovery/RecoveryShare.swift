@@ -161,7 +161,8 @@ public struct RecoveryShare: Sendable, CustomStringConvertible {
                 continue
             }
             guard ["member", "role", "fingerprint", "set", "threshold", "share", "checksum"].contains(key) else {
-                throw malformed("unknown line \"\(key):\"")
+                // Never echo the label: a lost line break can put share data before the colon.
+                throw malformed("a line has an unknown label (expected member, role, fingerprint, set, threshold, share, data or checksum)")
             }
             guard fields[key] == nil else { throw malformed("the line \"\(key):\" appears twice") }
             guard let text = String(validating: rest, as: UTF8.self) else { throw malformed("the \"\(key):\" line is not UTF-8 text") }

@@ -30,6 +30,23 @@ public struct TeamKeyring: Sendable, Equatable {
     public let vaultID: [UInt8]
     public let root: Fingerprint
     public let members: [Entry]
+    /// The officer who signed the whole keyring (binding the member set and every
+    /// `status:` line), if it was exported with an officer key.
+    public let signedBy: Fingerprint?
+    let signature: [UInt8]?
+
+    init(vaultID: [UInt8], root: Fingerprint, members: [Entry], signedBy: Fingerprint? = nil, signature: [UInt8]? = nil) {
+        self.vaultID = vaultID; self.root = root; self.members = members; self.signedBy = signedBy; self.signature = signature
+    }
+
+    static func signedMessage(_ body: String) -> [UInt8] { Array("safehouse keyring signature v1\n".utf8) + Array(body.utf8) }
+
+    /// A copy signed by an officer of the keyring.
+    func signed(by officer: Identity) throws -> TeamKeyring {
+        let body = TeamKeyring(vaultID: vaultID, root: root, members: members).text
+        return TeamKeyring(vaultID: vaultID, root: root, members: members, signedBy: officer.fingerprint,
+                           signature: try officer.sign(Self.signedMessage(body)))
+    }
 
     /// Canonical text.
     public var text: String {
@@ -37,6 +54,9 @@ public struct TeamKeyring: Sendable, Equatable {
         for m in members {
             s += "member\n" + m.card.text
             s += "endorsed-by: \(m.endorsedBy.compact)\nendorsement: \(Encoding.base64(m.endorsement))\nstatus: \(m.status)\nend\n"
+        }
+        if let signedBy, let signature {
+            s += "signed-by: \(signedBy.compact)\nkeyring-sig: \(Encoding.base64(signature))\n"
         }
         return s
     }
@@ -52,8 +72,15 @@ public struct TeamKeyring: Sendable, Equatable {
               root.compact == String(lines[2].dropFirst(6)) else { throw bad }
         var entries: [Entry] = []
         var i = 3
-        while i < lines.count {
-            guard lines[i] == "member", i + 10 < lines.count + 0, lines[i + 10] == "end" else { throw bad }
+        var signedBy: Fingerprint?, signature: [UInt8]?
+        if lines.count >= 5, lines[lines.count - 2].hasPrefix("signed-by: "), lines[lines.count - 1].hasPrefix("keyring-sig: ") {
+            guard let by = Fingerprint(text: String(lines[lines.count - 2].dropFirst(11))), by.compact == String(lines[lines.count - 2].dropFirst(11)),
+                  let sig = Encoding.unbase64(String(lines[lines.count - 1].dropFirst(13))), sig.count == Signature.bytes else { throw bad }
+            signedBy = by; signature = sig
+        }
+        let memberLines = signedBy == nil ? lines.count : lines.count - 2
+        while i < memberLines {
+            guard lines[i] == "member", i + 10 < memberLines, lines[i + 10] == "end" else { throw bad }
             let cardText = lines[(i + 1)...(i + 6)].joined(separator: "\n") + "\n"
             guard let card = try? MemberCard.parse(cardText, object: object),
                   lines[i + 7].hasPrefix("endorsed-by: "), let by = Fingerprint(text: String(lines[i + 7].dropFirst(13))),
@@ -66,12 +93,17 @@ public struct TeamKeyring: Sendable, Equatable {
             entries.append(Entry(card: card, endorsedBy: by, endorsement: sig, status: status))
             i += 11
         }
-        let ring = TeamKeyring(vaultID: vid, root: root, members: entries)
+        let ring = TeamKeyring(vaultID: vid, root: root, members: entries, signedBy: signedBy, signature: signature)
         do {
             try Vault.verifyTrust(entries.map { Member(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status) },
                                   root: root, vaultID: vid)
         } catch { throw bad }
         guard entries.contains(where: { $0.card.fingerprint == root }) else { throw bad }
+        if let signedBy, let signature {
+            guard let signer = entries.first(where: { $0.card.fingerprint == signedBy }), signer.card.role == .officer, signer.status == "active",
+                  Signature.verify(signature, message: signedMessage(TeamKeyring(vaultID: vid, root: root, members: entries).text), publicKey: signer.card.signKey)
+            else { throw bad }
+        }
         return ring
     }
 }

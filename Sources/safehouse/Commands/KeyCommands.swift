@@ -103,6 +103,11 @@ struct Init: ParsableCommand {
                 let ring = try TeamKeyring.parse(try readText(team), object: team)
                 let v = try Vault.createField(at: vault.path, keyring: ring)
                 Output.note("field vault created at \(vault.path); it trusts root officer \(v.root)")
+                if let by = ring.signedBy {
+                    Output.note("the keyring is signed by officer \(by)")
+                } else {
+                    Output.hint("this keyring is not signed as a whole, so its member statuses are not authenticated; ask the officer for `team export --identity`")
+                }
                 Output.hint("compare that fingerprint aloud with your security officer before sealing")
             } else {
                 let path = try id.requirePath()

@@ -46,13 +46,21 @@ struct Team: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the team keyring (public keys and endorsements only).")
         @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
         @Option(help: "Where to write the keyring.") var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
-                let ring = try vault.open().exportTeam(by: nil)
+                let v = try vault.open()
+                // With an officer key (--identity or $SAFEHOUSE_IDENTITY) the whole keyring is
+                // signed, so no `status:` line can be changed on the way to a field laptop.
+                let officer = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
+                let ring = try v.exportTeam(by: officer)
                 try writePublicFile(ring.text, to: out, force: force)
+                if officer == nil {
+                    Output.hint("the keyring is not signed as a whole: pass --identity OFFICER_KEY so member statuses (removed, superseded) cannot be altered in transit")
+                }
             }
         }
     }
