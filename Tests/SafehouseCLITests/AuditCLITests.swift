@@ -85,18 +85,17 @@ import Testing
         r = t.run(["export", excerpt, "--format", "txt", "--out", t.dir + "/excerpt.txt", "--vault", t.hq, "--identity", t.dir + "/editor.key"])
         #expect(r.status == 0)
         try log.expectNew([.init(e, "export", [excerpt, "format:txt"], .ok)])
-        // No grant: the interviewer holds no slot for the excerpt, so the refusal
-        // comes from the slot check (the `no-grant` code is for a slot without a grant row).
+        // No grant: refused on the grant check, before any key slot is tried.
         r = t.run(["export", excerpt, "--format", "txt", "--out", t.dir + "/nogrant.txt", "--vault", t.hq, "--identity", t.dir + "/interviewer.key"])
         #expect(r.status == 77)
         #expect(!FileManager.default.fileExists(atPath: t.dir + "/nogrant.txt"))
-        try log.expectNew([.init(i, "export", [excerpt], .refused, "not-a-recipient")])
+        try log.expectNew([.init(i, "export", [excerpt], .refused, "no-grant")])
         r = t.run(["revoke", excerpt, "--from", "Editor Lee", "--vault", t.hq, "--identity", t.dir + "/officer.key"])
         #expect(r.status == 0)
         try log.expectNew([.init(o, "revoke", [excerpt, e], .ok)])
         r = t.run(["export", excerpt, "--format", "txt", "--out", t.dir + "/revoked.txt", "--vault", t.hq, "--identity", t.dir + "/editor.key"])
         #expect(r.status == 77)
-        try log.expectNew([.init(e, "export", [excerpt], .refused, "not-a-recipient")])
+        try log.expectNew([.init(e, "export", [excerpt], .refused, "no-grant")])
 
         // checkpoint and report: officers only, each audited.
         r = t.run(["audit", "checkpoint", "--vault", t.hq, "--identity", t.dir + "/officer.key", "--out", t.dir + "/cp"])

@@ -125,7 +125,9 @@ import Testing
             #expect(performing: { _ = try hq.importBundle(path: path, by: nil) }, throws: { ($0 as? VaultError)?.exitCode == 65 })
             #expect(AuditTrail.cli(["bundle", "import", path, "--vault", f.dir + "/hq"]).status == 65)
         }
-        #expect(try hq.auditEntries().count == hqLogBefore)
+        // Each refused import leaves one `failed` entry and nothing else.
+        let refusals = try hq.auditEntries().dropFirst(hqLogBefore)
+        #expect(refusals.count == 4 && refusals.allSatisfy { $0.entry.action == "bundle-import" && $0.entry.outcome.rawValue == "failed" && $0.entry.reason == "bad-data" })
         #expect(try AuditTrail.foreignCount(f.dir + "/hq") == 0)
         #expect(try hq.list(by: nil).isEmpty)
 
@@ -138,7 +140,7 @@ import Testing
         let origins = try AuditTrail.foreignOrigins(f.dir + "/hq")
         #expect(origins.count == 1 && origins.first != hq.origin, "the field log needs an origin of its own: \(origins) vs \(hq.origin)")
         #expect(try hq.verifyAuditLog(checkpoint: nil).isIntact)
-        #expect(try hq.check().auditEntries == UInt64(hqLogBefore + 1))
+        #expect(try hq.check().auditEntries == UInt64(hqLogBefore + 4 + 1))
         #expect(try field.verifyAuditLog(checkpoint: nil).isIntact)
         let last = try hq.auditEntries().last!.entry
         #expect(last.action == "bundle-import")

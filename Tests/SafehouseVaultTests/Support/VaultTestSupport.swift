@@ -173,6 +173,12 @@ extension Vault {
     func auditCount() throws -> Int {
         try rawDatabase().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
     }
+
+    /// Audit entries other than the `failed` entries a refused bundle import leaves
+    /// (a refused import changes nothing else, but every refusal leaves a trace).
+    func auditCountExceptFailedImports() throws -> Int {
+        try auditEntries().filter { !($0.entry.action == "bundle-import" && $0.entry.outcome.rawValue == "failed") }.count
+    }
 }
 
 /// True when `needle` occurs in `haystack`.
