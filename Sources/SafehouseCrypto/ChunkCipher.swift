@@ -96,8 +96,10 @@ public final class ChunkCipher: @unchecked Sendable {
     ///   - output: room for `input.count - chunks × tag` bytes.
     /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk.
     /// - Throws: `CryptoError.authenticationFailed` if any chunk fails.
+    ///   - hashChunks: also hash each ciphertext chunk (needed to check the body
+    ///     hash; random access skips it).
     public func open(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
-                     firstIndex: UInt64, containsLast: Bool, concurrently: Bool = true) throws -> [[UInt8]] {
+                     firstIndex: UInt64, containsLast: Bool, concurrently: Bool = true, hashChunks: Bool = true) throws -> [[UInt8]] {
         let full = chunkSize + Self.tagBytes
         let n = max(1, (input.count + full - 1) / full)
         guard input.count >= Self.tagBytes,
@@ -120,7 +122,7 @@ public final class ChunkCipher: @unchecked Sendable {
                         let dst = UnsafeMutableRawBufferPointer(rebasing: output[outStart..<outStart + len - tag])
                         let nonce = Self.nonce(index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                         okOut[j] = nonce.withUnsafeBytes { nb in ChaCha20Poly1305.open(input: src, output: dst, nonce: nb, key: k) }
-                        hashesOut[j] = GenericHash.hash(src, length: Self.chunkHashBytes)
+                        if hashChunks { hashesOut[j] = GenericHash.hash(src, length: Self.chunkHashBytes) }
                     }
                 }
             }

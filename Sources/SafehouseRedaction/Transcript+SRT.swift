@@ -35,14 +35,17 @@ extension Transcript {
         return (a, b)
     }
 
-    func renderSRT() -> String {
-        var out = ""
+    func renderSRT(into out: inout [UInt8], firstNumber: Int) {
         for (i, cue) in cues.enumerated() {
             let s = cue.start ?? 0
-            out += "\(i + 1)\n" + Transcript.clock(s, fraction: ",") + " --> " + Transcript.clock(cue.end ?? s, fraction: ",") + "\n"
-            if let sp = cue.speaker { out += sp + ": " }
-            out += cue.text + "\n\n"
+            out.append(contentsOf: String(firstNumber + i).utf8); out.append(0x0A)
+            Transcript.appendClock(s, fraction: 0x2C, into: &out)
+            out.append(contentsOf: " --> ".utf8)
+            Transcript.appendClock(cue.end ?? s, fraction: 0x2C, into: &out)
+            out.append(0x0A)
+            if let sp = cue.speaker { out.append(contentsOf: sp.utf8); out.append(0x3A); out.append(0x20) }
+            out.append(contentsOf: cue.text.utf8)
+            out.append(0x0A); out.append(0x0A)
         }
-        return out
     }
 }

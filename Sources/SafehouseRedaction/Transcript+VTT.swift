@@ -3,13 +3,18 @@
 /// NOTE, STYLE and REGION blocks and cue identifiers are dropped (they may hold names);
 /// a leading `<v Speaker>` voice span becomes the cue's speaker.
 extension Transcript {
-    static func parseVTT(_ lines: [Substring]) throws -> Transcript {
-        guard let first = lines.first, first.hasPrefix("WEBVTT") else {
-            throw RedactionError.malformedTranscript(line: 1, reason: "a WebVTT file starts with 'WEBVTT'")
-        }
+    /// - Parameter header: whether `lines` start with the `WEBVTT` header block (false for a
+    ///   later block of a file cut at cue boundaries).
+    static func parseVTT(_ lines: [Substring], header: Bool = true) throws -> Transcript {
         var cues: [Cue] = []
-        var k = 1
-        while k < lines.count, !lines[k].isEmpty { k += 1 }  // header block
+        var k = 0
+        if header {
+            guard let first = lines.first, first.hasPrefix("WEBVTT") else {
+                throw RedactionError.malformedTranscript(line: 1, reason: "a WebVTT file starts with 'WEBVTT'")
+            }
+            k = 1
+            while k < lines.count, !lines[k].isEmpty { k += 1 }  // header block
+        }
         while k < lines.count {
             if lines[k].allSatisfy(\.isWhitespace) { k += 1; continue }
             let blockStart = k
@@ -44,14 +49,17 @@ extension Transcript {
         return (String(name), rest)
     }
 
-    func renderVTT() -> String {
-        var out = "WEBVTT\n\n"
+    func renderVTT(into out: inout [UInt8], header: Bool) {
+        if header { out.append(contentsOf: "WEBVTT\n\n".utf8) }
         for cue in cues {
             let s = cue.start ?? 0
-            out += Transcript.clock(s, fraction: ".") + " --> " + Transcript.clock(cue.end ?? s, fraction: ".") + "\n"
-            if let sp = cue.speaker { out += "<v \(sp)>" }
-            out += cue.text + "\n\n"
+            Transcript.appendClock(s, fraction: 0x2E, into: &out)
+            out.append(contentsOf: " --> ".utf8)
+            Transcript.appendClock(cue.end ?? s, fraction: 0x2E, into: &out)
+            out.append(0x0A)
+            if let sp = cue.speaker { out.append(contentsOf: "<v ".utf8); out.append(contentsOf: sp.utf8); out.append(0x3E) }
+            out.append(contentsOf: cue.text.utf8)
+            out.append(0x0A); out.append(0x0A)
         }
-        return out
     }
 }

@@ -8,24 +8,121 @@ public struct Transcript: Sendable, Equatable {
     ///
     /// - Throws: ``RedactionError/malformedTranscript(line:reason:)`` (SRT/WebVTT structure errors).
     public static func parse(_ text: String, format: TranscriptFormat) throws -> Transcript {
-        // "\r\n" is one Character in Swift, so split on both.
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
+        try parse(text, format: format, continuing: false)
+    }
+
+    /// Parses one block of a longer transcript that was cut at cue boundaries (see
+    /// ``cueBoundary(in:before:format:)``).
+    ///
+    /// With `continuing` the block is not the start of the file: a WebVTT block has no `WEBVTT`
+    /// header and no byte-order mark is expected. Parsing every block of a file cut at cue
+    /// boundaries gives the same cues as parsing the whole file. Line numbers in errors count
+    /// from the start of the block.
+    ///
+    /// - Throws: ``RedactionError/malformedTranscript(line:reason:)``.
+    public static func parse(_ text: String, format: TranscriptFormat, continuing: Bool) throws -> Transcript {
+        var lines = splitLines(text)
+        if !continuing, let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
         if lines.last == "" { lines.removeLast() }
         switch format {
         case .txt: return parseText(lines)
         case .srt: return try parseSRT(lines)
-        case .vtt: return try parseVTT(lines)
+        case .vtt: return try parseVTT(lines, header: !continuing)
         }
+    }
+
+    /// Splits at "\n" and "\r\n" (the same lines as splitting the `Character`s at "\n" and
+    /// "\r\n", where "\r\n" is one `Character`), without walking grapheme clusters.
+    static func splitLines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let u = text.utf8
+        var lineStart = u.startIndex
+        var i = u.startIndex
+        var prevCR = false
+        while i != u.endIndex {
+            let b = u[i]
+            if b == 0x0A {
+                var e = i
+                if prevCR { e = u.index(before: i) }
+                lines.append(text[lineStart..<e])
+                u.formIndex(after: &i)
+                lineStart = i
+                prevCR = false
+                continue
+            }
+            prevCR = b == 0x0D
+            u.formIndex(after: &i)
+        }
+        lines.append(text[lineStart..<u.endIndex])
+        return lines
     }
 
     /// Writes the transcript back in `format` (ending with a newline).
     public func render(_ format: TranscriptFormat) -> String {
+        render(format, cuesBefore: 0)
+    }
+
+    /// Writes one block of a longer transcript: with `cuesBefore` > 0 the block continues a file
+    /// whose earlier blocks held that many cues (SRT numbers go on from there; WebVTT gets no
+    /// header). Concatenating the blocks gives the same text as rendering all cues at once.
+    public func render(_ format: TranscriptFormat, cuesBefore: Int) -> String {
+        var out: [UInt8] = []
+        render(format, cuesBefore: cuesBefore, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of ``render(_:cuesBefore:)`` to `out`.
+    public func render(_ format: TranscriptFormat, cuesBefore: Int, into out: inout [UInt8]) {
+        var bytes = 0
+        for c in cues { bytes += c.text.utf8.count + (c.speaker?.utf8.count ?? 0) + 48 }
+        out.reserveCapacity(out.count + bytes + 16)
         switch format {
-        case .txt: return renderText()
-        case .srt: return renderSRT()
-        case .vtt: return renderVTT()
+        case .txt: renderText(into: &out)
+        case .srt: renderSRT(into: &out, firstNumber: cuesBefore + 1)
+        case .vtt: renderVTT(into: &out, header: cuesBefore == 0)
         }
+    }
+
+    /// The UTF-8 offset in `utf8` of the last cue start before `end` (and after offset 0), or nil.
+    ///
+    /// A cue starts at a line that begins with a `[hh:mm:ss]` stamp (txt), or at a non-empty line
+    /// after an empty one (SRT, WebVTT; in WebVTT that is always after the header). Cutting a file
+    /// there and parsing the parts (the later ones with `continuing: true`) gives the same cues
+    /// as parsing the whole file.
+    public static func cueBoundary(in utf8: UnsafeBufferPointer<UInt8>, before end: Int, format: TranscriptFormat) -> Int? {
+        var p = min(end, utf8.count) - 1
+        while p > 0 {
+            if utf8[p - 1] == 0x0A, !isEmptyLine(utf8, at: p) {
+                switch format {
+                case .txt:
+                    if utf8[p] == 0x5B, isStampLine(utf8, p) { return p }
+                case .srt, .vtt:
+                    if let q = lineStart(utf8, before: p - 1), isEmptyLine(utf8, at: q) { return p }
+                }
+            }
+            p -= 1
+        }
+        return nil
+    }
+
+    /// Whether the line starting at `p` is empty ("\n", "\r\n" or the end of the bytes).
+    private static func isEmptyLine(_ utf8: UnsafeBufferPointer<UInt8>, at p: Int) -> Bool {
+        p >= utf8.count || utf8[p] == 0x0A || (utf8[p] == 0x0D && p + 1 < utf8.count && utf8[p + 1] == 0x0A)
+    }
+
+    /// The start of the line whose "\n" is at `nl`.
+    private static func lineStart(_ utf8: UnsafeBufferPointer<UInt8>, before nl: Int) -> Int? {
+        var q = nl
+        while q > 0, utf8[q - 1] != 0x0A { q -= 1 }
+        return q
+    }
+
+    /// Whether the line at `p` starts with a stamp, by the parser's own rule.
+    private static func isStampLine(_ utf8: UnsafeBufferPointer<UInt8>, _ p: Int) -> Bool {
+        var e = p
+        while e < utf8.count, e - p < 1024, utf8[e] != 0x0A { e += 1 }
+        let line = String(decoding: UnsafeBufferPointer(rebasing: utf8[p..<e]), as: UTF8.self)
+        return stamp(line[...]) != nil
     }
 
     /// The cues whose start lies in `[fromMs, toMs)`; cues without a start are left out.
@@ -44,13 +141,40 @@ extension Transcript: CustomStringConvertible {
 extension Transcript {
     /// Splits `SPEAKER: rest` when the label is short and plausible; otherwise nil.
     static func splitSpeaker(_ line: Substring) -> (String, String)? {
-        guard let colon = line.firstIndex(of: ":") else { return nil }
+        // The first ":" byte is the first ":" Character unless a combining mark follows it.
+        guard let colonByte = line.utf8.firstIndex(of: 0x3A) else { return nil }
+        let next = line.utf8.index(after: colonByte)
+        let colon: Substring.Index
+        if next == line.utf8.endIndex || line.utf8[next] < 0x80 {
+            colon = colonByte
+            // A label is at most 48 Characters, so a colon far out needs no Character walk.
+            guard line.utf8.distance(from: line.utf8.startIndex, to: colon) <= 48 * 64 else { return nil }
+        } else {
+            guard let c = line.firstIndex(of: ":") else { return nil }
+            colon = c
+        }
         let label = line[..<colon]
         let after = line[line.index(after: colon)...]
         guard !label.isEmpty, label.count <= 48, label.first != " ", label.last != " ",
-              !label.contains("\t"), !label.contains("["), !label.contains("<"),
+              !label.unicodeScalars.contains(where: { $0 == "\t" || $0 == "[" || $0 == "<" }),
               after.isEmpty || after.first == " " else { return nil }
         return (String(label), after.isEmpty ? "" : String(after.dropFirst()))
+    }
+
+    /// Appends `hh:mm:ss` (+ `fraction` and `mmm` when given) as ASCII.
+    static func appendClock(_ ms: Int, fraction: UInt8?, into out: inout [UInt8]) {
+        let h = ms / 3_600_000, m = ms / 60_000 % 60, s = ms / 1000 % 60, f = ms % 1000
+        guard ms >= 0, h < 100 else {
+            out.append(contentsOf: clock(ms, fraction: fraction.map { Character(Unicode.Scalar($0)) }).utf8)
+            return
+        }
+        out.append(0x30 + UInt8(h / 10)); out.append(0x30 + UInt8(h % 10))
+        out.append(0x3A); out.append(0x30 + UInt8(m / 10)); out.append(0x30 + UInt8(m % 10))
+        out.append(0x3A); out.append(0x30 + UInt8(s / 10)); out.append(0x30 + UInt8(s % 10))
+        if let sep = fraction {
+            out.append(sep)
+            out.append(0x30 + UInt8(f / 100)); out.append(0x30 + UInt8(f / 10 % 10)); out.append(0x30 + UInt8(f % 10))
+        }
     }
 
     /// Formats milliseconds as `hh:mm:ss` + separator + `mmm` (or no fraction when `fraction` is nil).

@@ -145,7 +145,8 @@ enum BodyCodec {
             }
             let containsLast = c + n == total
             do {
-                _ = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf, firstIndex: c, containsLast: containsLast)
+                _ = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf, firstIndex: c,
+                                    containsLast: containsLast, hashChunks: false)
             } catch {
                 throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
             }
