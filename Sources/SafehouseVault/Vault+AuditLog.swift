@@ -74,11 +74,7 @@ extension Vault {
     /// A signed checkpoint of the current log (officers only), audited itself first.
     public func checkpoint(by officer: Identity) throws -> Checkpoint {
         try store.write { db in
-            let me = try requireMember(officer, db, action: "checkpoint", objects: [])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "checkpoint", objects: [], reason: "role-not-allowed",
-                           .refused(object: "audit log", reason: "only an officer signs checkpoints", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "checkpoint", objects: [], object: "audit log", what: "signs checkpoints")
             try appendAudit(db, actor: officer, action: "checkpoint", objects: [], outcome: .ok)
             let result = try verifyAudit(db, checkpoint: nil, members: try members(db))
             guard case .intact(let size, let root) = result else {

@@ -21,12 +21,7 @@ extension Vault {
     ///   auditing the refusal; `VaultError.io` when the entry cannot be written.
     public func auditReport(by officer: Identity, formats: [AuditReportFormat] = [.html]) throws -> AuditReport {
         try store.write { db in
-            let me = try requireMember(officer, db, action: "audit-report", objects: [])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "audit-report", objects: [], reason: "role-not-allowed",
-                           .refused(object: "audit report", reason: "only a security officer reads the audit report",
-                                    hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "audit-report", objects: [], object: "audit report", what: "reads the audit report")
             try appendAudit(db, actor: officer, action: "audit-report", objects: formats.map { "format:" + $0.rawValue }, outcome: .ok)
             return try collectReport(db, requestedBy: officer.fingerprint.compact)
         }

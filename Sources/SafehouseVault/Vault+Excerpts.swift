@@ -69,11 +69,7 @@ extension Vault {
     public func approve(recordID: String, range: (Int, Int)?, by officer: Identity) throws -> String {
         let object = "record \(recordID)"
         try store.write { db in
-            let me = try requireMember(officer, db, action: "approve", objects: [recordID])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "role-not-allowed",
-                           .refused(object: object, reason: "only a security officer approves excerpts", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "approve", objects: [recordID], object: object, what: "approves excerpts")
         }
         let opened = try access(id: recordID, identity: officer, action: "approve")
         guard let name = opened.metadata.fileName, let dot = name.lastIndex(of: "."),
@@ -146,11 +142,7 @@ extension Vault {
     public func grant(excerptID: String, to memberQuery: String, expires: String?, by officer: Identity) throws {
         if let expires { _ = try Self.parseDay(expires) }
         try store.write { db in
-            let me = try requireMember(officer, db, action: "grant", objects: [excerptID])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "grant", objects: [excerptID], reason: "role-not-allowed",
-                           .refused(object: "excerpt \(excerptID)", reason: "only a security officer grants access", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "grant", objects: [excerptID], object: "excerpt \(excerptID)", what: "grants access")
             let header = try loadHeader(db, id: excerptID)
             guard header.type == .excerpt else {
                 throw VaultError.usage("\(excerptID) is not an excerpt; originals are never granted — approve an excerpt first")
@@ -176,11 +168,7 @@ extension Vault {
     /// slot opens nothing new. Nothing can recall what was already decrypted.
     public func revoke(excerptID: String, from memberQuery: String, by officer: Identity) throws {
         let (header, opened, member) = try store.write { db -> (RecordHeader, OpenedObject, Member) in
-            let me = try requireMember(officer, db, action: "revoke", objects: [excerptID])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "revoke", objects: [excerptID], reason: "role-not-allowed",
-                           .refused(object: "excerpt \(excerptID)", reason: "only a security officer revokes access", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "revoke", objects: [excerptID], object: "excerpt \(excerptID)", what: "revokes access")
             let header = try loadHeader(db, id: excerptID)
             guard header.type == .excerpt else { throw VaultError.usage("\(excerptID) is not an excerpt") }
             let member = try memberInList(try members(db), matching: memberQuery)
@@ -340,11 +328,7 @@ extension Vault {
     /// touching them is refused from now on.
     public func withdrawConsent(pseudonym: String, by officer: Identity) throws {
         try store.write { db in
-            let me = try requireMember(officer, db, action: "consent-withdraw", objects: [pseudonym])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "consent-withdraw", objects: [pseudonym], reason: "role-not-allowed",
-                           .refused(object: "subject \(pseudonym)", reason: "only a security officer changes consent", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "consent-withdraw", objects: [pseudonym], object: "subject \(pseudonym)", what: "changes consent")
             guard try String.fetchOne(db, sql: "SELECT pseudonym FROM subjects WHERE pseudonym = ?", arguments: [pseudonym]) != nil else {
                 throw VaultError.missing(object: "subject \(pseudonym)", hint: "`safehouse subject list` shows the pseudonyms")
             }

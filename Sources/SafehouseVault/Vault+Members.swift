@@ -99,6 +99,19 @@ extension Vault {
         return m
     }
 
+    /// Requires an active officer; anyone else is refused (77) and the refusal audited.
+    /// - Parameters:
+    ///   - object: how to name what was refused ("excerpt …", "team").
+    ///   - what: the refused action in words ("grants access").
+    func requireOfficer(_ officer: Identity, _ db: Database, action: String, objects: [String],
+                        object: String = "team", what: String = "can do this") throws {
+        let me = try requireMember(officer, db, action: action, objects: objects)
+        guard me.card.role == .officer else {
+            try refuse(db, actor: officer, action: action, objects: objects, reason: "role-not-allowed",
+                       .refused(object: object, reason: "only a security officer \(what)", hint: "ask a security officer"))
+        }
+    }
+
     /// Audits a refusal and throws it (committed with its audit entry).
     func refuse(_ db: Database, actor: Identity, action: String, objects: [String], reason code: String, _ error: VaultError) throws -> Never {
         try appendAudit(db, actor: actor, action: action, objects: objects, outcome: .refused, reason: code)
@@ -109,11 +122,7 @@ extension Vault {
     @discardableResult
     public func addMember(card: MemberCard, by officer: Identity) throws -> Member {
         try store.write { db in
-            let me = try requireMember(officer, db, action: "team-add", objects: [card.fingerprint.compact])
-            guard me.card.role == .officer else {
-                try refuse(db, actor: officer, action: "team-add", objects: [card.fingerprint.compact], reason: "role-not-allowed",
-                           .refused(object: "team", reason: "only an officer can add members", hint: "ask a security officer"))
-            }
+            try requireOfficer(officer, db, action: "team-add", objects: [card.fingerprint.compact], object: "team", what: "can add members")
             guard self.kind == .hq else {
                 throw VaultError.refused(object: "team", reason: "a field vault's team comes from HQ's keyring", hint: "add members at HQ and re-create the field vault from a new keyring")
             }

@@ -72,14 +72,6 @@ extension Vault {
         }
     }
 
-    func requireOfficer(_ officer: Identity, _ db: Database, action: String, objects: [String]) throws {
-        let me = try requireMember(officer, db, action: action, objects: objects)
-        guard me.card.role == .officer else {
-            try refuse(db, actor: officer, action: action, objects: objects, reason: "role-not-allowed",
-                       .refused(object: "team", reason: "only a security officer can do this", hint: "ask a security officer"))
-        }
-    }
-
     /// Removes a member: marks them removed, deletes their grants, and re-keys
     /// every object they could open so their old slots open nothing new.
     /// - Parameter dryRun: only list what would change.
