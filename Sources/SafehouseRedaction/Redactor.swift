@@ -43,20 +43,60 @@ public struct Redactor: Sendable {
 
     /// Redacts `t` and runs the fail-closed scan on the result.
     ///
+    /// Large transcripts are scanned on several threads; the result does not depend on it.
+    ///
     /// - Throws: ``RedactionError/consentWithdrawn(pseudonym:)`` when a withdrawn subject is
     ///   mentioned; ``RedactionError/leakCheckFailed(cue:kind:)`` when the output still matches.
     public func redact(_ t: Transcript) throws -> RedactionResult {
         var session = RedactionSession(lexicon)
-        return try session.redact(t)
+        let out = try session.redact(t)
+        return RedactionResult(transcript: out, report: session.report)
+    }
+
+    /// A redaction of one long transcript in blocks of cues (see ``RedactionStream``).
+    public func makeSession() -> RedactionStream {
+        RedactionStream(RedactionSession(lexicon))
     }
 
     /// The fail-closed scan alone: throws when any cue matches the lexicon or a detector.
     ///
     /// - Throws: ``RedactionError/leakCheckFailed(cue:kind:)`` naming the 1-based cue and the kind.
     public func leakCheck(_ t: Transcript) throws {
-        var session = RedactionSession(lexicon)
+        var session = RedactionSession(lexicon, threads: 1)
         for (k, cue) in t.cues.enumerated() { try session.leakCheck(cue, index: k) }
     }
+}
+
+/// Redacts one long transcript block by block, so that memory does not grow with its length.
+///
+/// Cut the transcript at cue boundaries (``Transcript/cueBoundary(in:before:format:)``), parse
+/// each block (``Transcript/parse(_:format:continuing:)``) and pass the blocks in order.
+/// Placeholder numbers (`[PLACE 1]`, `[RELATIVE 2]`), pseudonyms, the report and the cue numbers
+/// in errors and candidates run on across blocks, as if the transcript were one.
+///
+/// One difference from ``Redactor/redact(_:)`` on the whole transcript: a name shared by several
+/// subjects becomes the pseudonym of the one the transcript names unambiguously *so far* (in
+/// this block or an earlier one), else `[PERSON]`; a later mention cannot change an earlier
+/// block's output. Each block is fail-closed on its own: after an error, drop everything the
+/// stream returned and do not use the stream again.
+public struct RedactionStream {
+    private var session: RedactionSession
+
+    init(_ session: RedactionSession) { self.session = session }
+
+    /// Redacts the next block and proves it clean.
+    ///
+    /// - Throws: ``RedactionError/consentWithdrawn(pseudonym:)``;
+    ///   ``RedactionError/leakCheckFailed(cue:kind:)`` (the cue counted from the first block).
+    public mutating func redact(_ block: Transcript) throws -> Transcript {
+        try session.redact(block)
+    }
+
+    /// Counts and review candidates of every block so far.
+    public var report: RedactionReport { session.report }
+
+    /// How many cues the blocks so far held.
+    public var cuesSeen: Int { session.cuesBefore }
 }
 
 extension Redactor: CustomStringConvertible {

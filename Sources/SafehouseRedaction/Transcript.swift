@@ -59,27 +59,24 @@ public struct Transcript: Sendable, Equatable {
 
     /// Writes the transcript back in `format` (ending with a newline).
     public func render(_ format: TranscriptFormat) -> String {
-        render(format, cuesBefore: 0)
-    }
-
-    /// Writes one block of a longer transcript: with `cuesBefore` > 0 the block continues a file
-    /// whose earlier blocks held that many cues (SRT numbers go on from there; WebVTT gets no
-    /// header). Concatenating the blocks gives the same text as rendering all cues at once.
-    public func render(_ format: TranscriptFormat, cuesBefore: Int) -> String {
         var out: [UInt8] = []
-        render(format, cuesBefore: cuesBefore, into: &out)
+        render(format, continuing: false, cuesBefore: 0, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the UTF-8 of ``render(_:cuesBefore:)`` to `out`.
-    public func render(_ format: TranscriptFormat, cuesBefore: Int, into out: inout [UInt8]) {
+    /// Appends the UTF-8 of one block of a longer transcript to `out`.
+    ///
+    /// With `continuing` the block is not the start of the file (WebVTT gets no header);
+    /// `cuesBefore` is how many cues the earlier blocks held (SRT numbers go on from there).
+    /// Concatenating the blocks gives the same text as rendering all cues at once.
+    public func render(_ format: TranscriptFormat, continuing: Bool, cuesBefore: Int, into out: inout [UInt8]) {
         var bytes = 0
         for c in cues { bytes += c.text.utf8.count + (c.speaker?.utf8.count ?? 0) + 48 }
         out.reserveCapacity(out.count + bytes + 16)
         switch format {
         case .txt: renderText(into: &out)
         case .srt: renderSRT(into: &out, firstNumber: cuesBefore + 1)
-        case .vtt: renderVTT(into: &out, header: cuesBefore == 0)
+        case .vtt: renderVTT(into: &out, header: !continuing)
         }
     }
 

@@ -77,3 +77,14 @@ struct NameBoundaryTests {
         #expect(try TestSupport.redact("Chonghun In came", with: r) == "\(P1) came")
     }
 }
+
+@Suite("Name boundaries: glued dots")
+struct GluedDotTests {
+    @Test("a dot glued between letters (a handle) still joins name parts; '. ' does not")
+    func gluedDot() throws {
+        let sheet = [SubjectEntry(name: "김영호")]
+        #expect(try TestSupport.redact("user kim.youngho wrote", sheet) == "user \(P0) wrote")
+        #expect(try TestSupport.redact("user young.ho.kim wrote", sheet) == "user \(P0) wrote")
+        #expect(try TestSupport.redact("I met Kim. Young-ho was there", sheet) == "I met Kim. \(P0) was there")
+    }
+}

@@ -16,85 +16,122 @@ enum CandidateFinder {
         return t
     }()
 
+    /// Title words, lowercase ASCII packed into a UInt64 (at most 8 letters; "professor" has 9).
+    private static let packedTitles: Set<UInt64> = Set(titles.compactMap { pack(Array($0.unicodeScalars.map(\.value)), 0, $0.unicodeScalars.count, lower: false) })
+    /// ``Scanner/surnameWords`` packed the same way (all are at most 6 letters).
+    private static let packedSurnames: Set<UInt64> = Set(Scanner.surnameWords.compactMap { pack($0, 0, $0.count, lower: false) })
+    private static let professor: [UInt32] = Array("Professor".unicodeScalars.map(\.value))
+
+    /// ASCII letters `s[a..<b]` (lowercased when `lower`) packed one per byte, or nil.
     @inline(__always)
-    private static func isWordChar(_ u: Unicode.Scalar) -> Bool {
-        let v = u.value
-        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || v == 0x2D }
-        return Hangul.isHangul(v) || u.properties.isAlphabetic
+    private static func pack(_ s: [UInt32], _ a: Int, _ b: Int, lower: Bool) -> UInt64? {
+        guard b - a <= 8 else { return nil }
+        var x: UInt64 = 0
+        for k in a..<b {
+            var v = s[k]
+            guard (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) else { return nil }
+            if lower && v <= 0x5A { v += 32 }
+            x = x << 8 | UInt64(v)
+        }
+        return x
     }
 
-    /// Appends candidates found in the cue's speaker and text (each distinct text once, via `seen`).
-    static func find(in cue: Cue, cue index: Int, into out: inout [RedactionReport.Candidate], seen: inout Set<String>,
-                     scratch s: inout [Unicode.Scalar]) {
-        for field in [cue.speaker, cue.text] {
-            guard let f = field else { continue }
-            s.removeAll(keepingCapacity: true)
-            s.append(contentsOf: f.unicodeScalars)
-            var k = 0
-            while k < s.count {
-                let v = s[k].value
-                let upper = v >= 0x41 && v <= 0x5A
-                let surname = v >= Hangul.base && v <= Hangul.last && surnameTable[Int(v - Hangul.base)]
-                guard upper || surname, k == 0 || !isWordChar(s[k - 1]) else { k += 1; continue }
-                if surname {
-                    if let text = hangul(s, k) { add(text, index, "hangul-name-before-particle", &out, &seen) }
-                    k += 1
-                    continue
-                }
-                let (w, e) = word(s, k)
-                if titles.contains(w) {
-                    var p = e
-                    if p < s.count, s[p] == "." { p += 1 }
-                    if p < s.count, s[p] == " ", p + 1 < s.count, s[p + 1].value >= 0x41, s[p + 1].value <= 0x5A {
-                        let (x, _) = word(s, p + 1)
-                        if !x.contains(where: { $0.isNumber }) { add(w + " " + x, index, "title-and-name", &out, &seen) }
-                    }
-                } else if e - k <= 6, Scanner.surnameWords.contains(w.lowercased().unicodeScalars.map(\.value)) {
-                    if let text = romanized(s, k, surname: w, end: e) { add(text, index, "romanized-korean-name", &out, &seen) }
-                }
-                k = e
+    @inline(__always)
+    private static func isWordChar(_ v: UInt32) -> Bool {
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || v == 0x2D }
+        return Hangul.isHangul(v) || (Unicode.Scalar(v)?.properties.isAlphabetic ?? false)
+    }
+
+    /// Whether `v` continues a word for ``word(_:_:)``: letters, digits, hyphen, apostrophe.
+    @inline(__always)
+    private static func continuesWord(_ v: UInt32) -> Bool {
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || v == 0x2D || v == 0x27 }
+        return Hangul.isSyllable(v) || (Unicode.Scalar(v)?.properties.isAlphabetic ?? false)
+    }
+
+    /// Appends candidates found in one field (its scalars) to `out`; the caller removes repeats.
+    static func find(in s: [UInt32], cue index: Int, into out: inout [RedactionReport.Candidate]) {
+        var k = 0
+        let n = s.count
+        while k < n {
+            let v = s[k]
+            let upper = v >= 0x41 && v <= 0x5A
+            let surname = v >= Hangul.base && v <= Hangul.last && surnameTable[Int(v - Hangul.base)]
+            guard upper || surname, k == 0 || !isWordChar(s[k - 1]) else { k += 1; continue }
+            if surname {
+                if let e = hangul(s, k) { out.append(.init(text: string(s, k, e), cue: index, reason: "hangul-name-before-particle")) }
+                k += 1
+                continue
             }
+            let e = wordEnd(s, k)
+            let isTitle = e - k == 9 ? Array(s[k..<e]) == professor : pack(s, k, e, lower: false).map(packedTitles.contains) ?? false
+            if isTitle {
+                var p = e
+                if p < n, s[p] == 0x2E { p += 1 }
+                if p < n, s[p] == 0x20, p + 1 < n, s[p + 1] >= 0x41, s[p + 1] <= 0x5A {
+                    let x = wordEnd(s, p + 1)
+                    if !s[(p + 1)..<x].contains(where: isNumber) {
+                        out.append(.init(text: string(s, k, e) + " " + string(s, p + 1, x), cue: index, reason: "title-and-name"))
+                    }
+                }
+            } else if e - k <= 6, let w = pack(s, k, e, lower: true), packedSurnames.contains(w) {
+                if let last = romanized(s, end: e) { out.append(.init(text: string(s, k, last), cue: index, reason: "romanized-korean-name")) }
+            }
+            k = e
         }
     }
 
-    private static func add(_ text: String, _ cue: Int, _ reason: String, _ out: inout [RedactionReport.Candidate], _ seen: inout Set<String>) {
-        if seen.insert(text).inserted { out.append(RedactionReport.Candidate(text: text, cue: cue, reason: reason)) }
+    private static func isNumber(_ v: UInt32) -> Bool {
+        if v < 0x80 { return v >= 0x30 && v <= 0x39 }
+        return Character(Unicode.Scalar(v)!).isNumber
     }
 
-    /// A word of letters, digits, hyphens and apostrophes starting at `k`.
-    private static func word(_ s: [Unicode.Scalar], _ k: Int) -> (String, Int) {
+    private static func string(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
+        String(String.UnicodeScalarView(s[a..<b].compactMap(Unicode.Scalar.init)))
+    }
+
+    /// The end of a word of letters, digits, hyphens and apostrophes starting at `k`.
+    private static func wordEnd(_ s: [UInt32], _ k: Int) -> Int {
         var e = k
-        while e < s.count, s[e].properties.isAlphabetic || s[e].value == 0x2D || s[e].value == 0x27 || (s[e].value >= 0x30 && s[e].value <= 0x39) { e += 1 }
-        return (String(String.UnicodeScalarView(s[k..<e])), e)
+        while e < s.count, continuesWord(s[e]) { e += 1 }
+        return e
     }
 
-    private static func hangul(_ s: [Unicode.Scalar], _ k: Int) -> String? {
-        func syl(_ i: Int) -> Bool { i < s.count && Hangul.isSyllable(s[i].value) }
-        func name(_ n: Int) -> String { String(String.UnicodeScalarView(s[k..<(k + n)])) }
+    /// The end of a Hangul candidate starting at `k`, or nil.
+    private static func hangul(_ s: [UInt32], _ k: Int) -> Int? {
+        func syl(_ i: Int) -> Bool { i < s.count && Hangul.isSyllable(s[i]) }
         // surname + two given syllables, then a particle or honorific
-        if syl(k + 1), syl(k + 2), syl(k + 3), particleStarts.contains(s[k + 3].value) { return name(3) }
+        if syl(k + 1), syl(k + 2), syl(k + 3), particleStarts.contains(s[k + 3]) { return k + 3 }
         // surname + given, then an honorific (glued or after one space)
         for n in [3, 2] where (1..<n).allSatisfy({ syl(k + $0) }) {
-            if syl(k + n), honorificStarts.contains(s[k + n].value) { return name(n) }
-            if k + n + 1 < s.count, s[k + n] == " ", honorificStarts.contains(s[k + n + 1].value) { return name(n) }
+            if syl(k + n), honorificStarts.contains(s[k + n]) { return k + n }
+            if k + n + 1 < s.count, s[k + n] == 0x20, honorificStarts.contains(s[k + n + 1]) { return k + n }
         }
         return nil
     }
 
-    private static func romanized(_ s: [Unicode.Scalar], _ k: Int, surname: String, end: Int) -> String? {
+    /// The end of the romanized given name after a surname word ending at `end`, or nil.
+    private static func romanized(_ s: [UInt32], end: Int) -> Int? {
         var p = end
-        var parts: [String] = []
+        var parts = 0
         var last = end
-        while parts.count < 2, p + 1 < s.count, s[p] == " ", s[p + 1].value >= 0x41, s[p + 1].value <= 0x5A {
-            let (w, e) = word(s, p + 1)
-            let pieces = w.lowercased().split(separator: "-")
-            guard !pieces.isEmpty, pieces.allSatisfy({ Romanizer.isRomanizedKorean(Array($0.utf8), maxSyllables: 2) }) else { break }
-            parts.append(w)
+        while parts < 2, p + 1 < s.count, s[p] == 0x20, s[p + 1] >= 0x41, s[p + 1] <= 0x5A {
+            let e = wordEnd(s, p + 1)
+            // Each hyphen-separated piece must read as 1–2 romanized syllables.
+            var pieces: [[UInt8]] = [[]]
+            var ascii = true
+            for v in s[(p + 1)..<e] {
+                if v == 0x2D { pieces.append([]); continue }
+                guard v < 0x80 else { ascii = false; break }
+                pieces[pieces.count - 1].append(UInt8(v >= 0x41 && v <= 0x5A ? v + 32 : v))
+            }
+            pieces.removeAll { $0.isEmpty }
+            guard ascii, !pieces.isEmpty, pieces.allSatisfy({ Romanizer.isRomanizedKorean($0, maxSyllables: 2) }) else { break }
+            parts += 1
             last = e
             p = e
             if pieces.count >= 2 { break }
         }
-        guard !parts.isEmpty else { return nil }
-        return String(String.UnicodeScalarView(s[k..<last]))
+        return parts == 0 ? nil : last
     }
 }

@@ -13,10 +13,44 @@ struct KeyedTrie: Sendable {
 
     init() { rootBMP = [Int32](repeating: -1, count: 0x10000) }
 
+    /// The same edges in an open-addressing table (Fibonacci hashing, linear probing): the
+    /// scanner's hot lookup, much cheaper than `Dictionary`'s seeded SipHash.
+    private(set) var slotKeys: [UInt64] = [UInt64](repeating: KeyedTrie.emptyKey, count: 16)
+    private(set) var slotValues: [Int32] = [Int32](repeating: -1, count: 16)
+    private var shift: UInt64 = 60
+    private static let emptyKey = UInt64.max
+
     @inline(__always)
     func child(_ node: Int32, _ key: UInt32) -> Int32 {
         if node == 0 && key < 0x10000 { return rootBMP[Int(key)] }
-        return edges[UInt64(UInt32(bitPattern: node)) << 32 | UInt64(key)] ?? -1
+        let k = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(key)
+        let mask = slotKeys.count - 1
+        var i = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let found = slotKeys[i]
+            if found == k { return slotValues[i] }
+            if found == KeyedTrie.emptyKey { return -1 }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func addSlot(_ k: UInt64, _ v: Int32) {
+        if (edges.count + 1) * 2 > slotKeys.count {
+            let size = slotKeys.count * 2
+            slotKeys = [UInt64](repeating: KeyedTrie.emptyKey, count: size)
+            slotValues = [Int32](repeating: -1, count: size)
+            shift -= 1
+            for (ek, ev) in edges { place(ek, ev) }
+        }
+        place(k, v)
+    }
+
+    private mutating func place(_ k: UInt64, _ v: Int32) {
+        let mask = slotKeys.count - 1
+        var i = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while slotKeys[i] != KeyedTrie.emptyKey && slotKeys[i] != k { i = (i + 1) & mask }
+        slotKeys[i] = k
+        slotValues[i] = v
     }
 
     /// Inserts a symbol sequence ending in `target`.
@@ -29,7 +63,11 @@ struct KeyedTrie: Sendable {
             let new = Int32(terminal.count)
             terminal.append(-1)
             if node == 0 && k < 0x10000 { rootBMP[Int(k)] = new }
-            else { edges[UInt64(UInt32(bitPattern: node)) << 32 | UInt64(k)] = new }
+            else {
+                let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(k)
+                addSlot(key, new)
+                edges[key] = new
+            }
             node = new
         }
         let t = terminal[Int(node)]

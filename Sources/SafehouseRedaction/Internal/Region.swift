@@ -46,7 +46,31 @@ struct Region {
         }
     }
 
+    /// What replaces a region, decided in cue order (placeholder numbers by first appearance).
+    enum Replacement {
+        case nothing
+        case pseudonym(Int32)
+        case person
+        case relative(Int)
+        case place(Int)
+        case placeholder(DetectorKind)
+        case dob(year: Int32, korean: Bool)
+
+        func text(_ lex: Lexicon) -> String {
+            switch self {
+            case .nothing: return ""
+            case .pseudonym(let s): return lex.subjects[Int(s)].pseudonym
+            case .person: return "[PERSON]"
+            case .relative(let n): return "[RELATIVE \(n)]"
+            case .place(let n): return "[PLACE \(n)]"
+            case .placeholder(let k): return k.placeholder
+            case .dob(let year, let korean): return korean ? "\(year)년" : "\(year)"
+            }
+        }
+    }
+
     var start: Int
     var end: Int
     var action: Action
+    var replacement: Replacement = .nothing
 }

@@ -93,13 +93,20 @@ struct Scanner {
     }
 
     /// Skips up to three name joiners (space, line break, hyphen, apostrophe, middle dot) from `p`;
-    /// never sentence punctuation, so a name cannot be read across a full stop or a comma.
+    /// never sentence punctuation, so a name cannot be read across a full stop or a comma. A
+    /// lone dot glued between two letters (`kim.youngho`, a handle, not the end of a sentence)
+    /// still joins.
     @inline(__always)
     private func skipJoiners(_ s: UnsafeBufferPointer<UInt32>, _ p: Int) -> Int {
+        guard p < s.count else { return p }
+        if s[p] == 0x2E, p > 0, p + 1 < s.count, isLetter(s[p - 1]), isLetter(s[p + 1]) { return p + 1 }
         var q = p
         while q < s.count, q - p < 3, Normalizer.isNameJoiner(s[q]) { q += 1 }
         return q
     }
+
+    @inline(__always)
+    private func isLetter(_ u: UInt32) -> Bool { Normalizer.isASCIILetter(u) || Hangul.isSyllable(u) }
 
     /// Like ``skipJoiners(_:_:)``, but a full stop right after an abbreviation (a word of at most
     /// four letters ending at `p`: an initial, Mr, Dr, Prof …) may come first: "Mr. Kim",

@@ -3,33 +3,38 @@ import Foundation
 import SafehouseCrypto
 import SafehouseRedaction
 import SafehouseVault
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension TranscriptFormat: ExpressibleByArgument {}
 
 struct Redact: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Redact a transcript with a subject sheet (standalone; no vault).",
-        discussion: "Reads stdin and writes stdout when --input/--output are left out. Fails closed: if the rescan finds any identity or identifier, nothing is written and the exit code is 77.")
+        discussion: """
+            Reads stdin and writes stdout when --input/--output are left out. Fails closed: if the rescan finds any identity or \
+            identifier, nothing is written and the exit code is 77. The transcript is processed in blocks of cues, so memory \
+            does not grow with its length; the output (or, for stdout, an unnamed spool file) appears only once every block \
+            has passed. A name shared by several subjects becomes the pseudonym of the one the transcript has named \
+            unambiguously so far, else [PERSON].
+            """)
     @Option(help: "The subject sheet (JSON).") var subjects: String
     @Option(help: "The transcript to redact (default: stdin).") var input: String?
     @Option(help: "Where to write the redacted transcript (default: stdout).") var output: String?
     @Option(help: "Where to write the report (JSON): counts and unknown-name candidates for review.") var report: String?
     @Option(help: "txt | srt | vtt (default: from the file extension, else txt).") var format: TranscriptFormat?
     @Flag(help: "Replace existing output files.") var force = false
+    @Option(help: ArgumentHelp("Bytes read per block (tests).", visibility: .hidden)) var blockBytes: Int = 1 << 20
+
+    /// A single cue longer than this is refused rather than read whole.
+    static let maxCueBytes = 32 << 20
 
     func run() throws {
         try guarded {
             let sheet = try loadSheet(subjects)
             let fmt = format ?? (input ?? output).flatMap { p in p.split(separator: ".").last.flatMap { TranscriptFormat.fromExtension(String($0)) } } ?? .txt
-            let data: Data
-            if let input {
-                guard FileManager.default.fileExists(atPath: input) else { throw VaultError.missing(object: input, hint: "check the path") }
-                guard let d = FileManager.default.contents(atPath: input) else { throw VaultError.io(object: input, detail: "cannot read") }
-                data = d
-            } else {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            }
-            guard let text = String(data: data, encoding: .utf8) else { throw VaultError.badData(object: input ?? "stdin", hint: "the transcript is not UTF-8") }
+            let source = input ?? "stdin"
             // Standalone runs have no vault: each subject gets a fresh random pseudonym for this run.
             var used = Set<String>()
             let subjectsWithPseudonyms = sheet.subjects.map { e -> RedactionSubject in
@@ -38,28 +43,271 @@ struct Redact: ParsableCommand {
                 used.insert(p)
                 return RedactionSubject(entry: e, pseudonym: p)
             }
-            let result: RedactionResult
-            do {
-                let t = try Transcript.parse(text, format: fmt)
-                result = try Redactor(subjects: subjectsWithPseudonyms).redact(t)
-            } catch let e as RedactionError {
-                switch e {
-                case .consentWithdrawn, .leakCheckFailed:
-                    throw VaultError.refused(object: input ?? "stdin", reason: e.description, hint: "nothing was written")
-                default:
-                    throw VaultError.badData(object: input ?? "stdin", hint: e.description)
-                }
+            let redactor = try Redact.mapErrors(source) { try Redactor(subjects: subjectsWithPseudonyms) }
+
+            let fd: Int32
+            if let input {
+                guard FileManager.default.fileExists(atPath: input) else { throw VaultError.missing(object: input, hint: "check the path") }
+                fd = open(input, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw VaultError.io(object: input, detail: String(cString: strerror(errno))) }
+            } else {
+                fd = STDIN_FILENO
             }
-            let out = result.transcript.render(fmt)
+            defer { if input != nil { close(fd) } }
+            if let report, !force, FileManager.default.fileExists(atPath: report) {
+                throw VaultError.cannotCreate(object: report, hint: "it exists; pass --force to replace it")
+            }
+            let sink = try StreamingOutput(path: output, overwrite: force)
+            defer { sink.discard() }
+
+            var reader = BlockReader(fd: fd, name: source, format: fmt, target: max(1024, blockBytes), maxCue: Redact.maxCueBytes)
+            var stream = redactor.makeSession()
+            var rendered: [UInt8] = []
+            var blocks = 0
+            while let block = try reader.next() {
+                let redacted = try Redact.mapErrors(source, lineOffset: block.firstLine) { () throws -> Transcript in
+                    let t = try Transcript.parse(block.text, format: fmt, continuing: !block.isFirst)
+                    return try stream.redact(t)
+                }
+                rendered.removeAll(keepingCapacity: true)
+                redacted.render(fmt, continuing: blocks > 0, cuesBefore: stream.cuesSeen - redacted.cues.count, into: &rendered)
+                try sink.write(rendered)
+                blocks += 1
+            }
+            if blocks == 0 {
+                // Empty input: what a whole-file run does (an error for WebVTT, else empty output).
+                let t = try Redact.mapErrors(source) { try Transcript.parse("", format: fmt) }
+                try sink.write(Array(t.render(fmt).utf8))
+            }
             if let report {
                 let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-                try PublicFile.write([UInt8](try enc.encode(result.report)), to: report, overwrite: force, secret: true)
+                try PublicFile.write([UInt8](try enc.encode(stream.report)), to: report, overwrite: force, secret: true)
             }
-            if let output {
-                try PublicFile.write(Array(out.utf8), to: output, overwrite: force, secret: true)
-            } else {
-                FileHandle.standardOutput.write(Data(out.utf8))
+            try sink.commit()
+        }
+    }
+
+    /// Turns redaction errors into the contract's: consent and the fail-closed scan are refusals
+    /// (exit 77, nothing written), the rest is bad data. Transcript line numbers are made
+    /// absolute with `lineOffset` (lines before the block).
+    static func mapErrors<T>(_ source: String, lineOffset: Int = 0, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as RedactionError {
+            switch e {
+            case .consentWithdrawn, .leakCheckFailed:
+                throw VaultError.refused(object: source, reason: e.description, hint: "nothing was written")
+            case .malformedTranscript(let line, let reason):
+                throw VaultError.badData(object: source, hint: RedactionError.malformedTranscript(line: line + lineOffset, reason: reason).description)
+            case .malformedSheet:
+                throw VaultError.badData(object: source, hint: e.description)
             }
         }
+    }
+}
+
+/// Reads a transcript in blocks that end at cue boundaries.
+struct BlockReader {
+    struct Block {
+        var text: String
+        var isFirst: Bool
+        /// Lines in earlier blocks.
+        var firstLine: Int
+    }
+
+    let fd: Int32
+    let name: String
+    let format: TranscriptFormat
+    let target: Int
+    let maxCue: Int
+    private var buffer: [UInt8] = []
+    private var eof = false
+    private var blocks = 0
+    private var lines = 0
+
+    init(fd: Int32, name: String, format: TranscriptFormat, target: Int, maxCue: Int) {
+        self.fd = fd
+        self.name = name
+        self.format = format
+        self.target = target
+        self.maxCue = maxCue
+        buffer.reserveCapacity(target + (1 << 16))
+    }
+
+    /// Reads until `buffer` holds at least `want` bytes or the input ends.
+    private mutating func fill(_ want: Int) throws {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while !eof && buffer.count < want {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw VaultError.io(object: name, detail: String(cString: strerror(errno)))
+            }
+            if n == 0 { eof = true; break }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// The next block, or nil at the end of the input.
+    mutating func next() throws -> Block? {
+        var want = target
+        var cut: Int? = nil
+        while true {
+            try fill(want)
+            if eof {
+                if buffer.isEmpty { return nil }
+                cut = buffer.count
+                break
+            }
+            // Search only the newest part for a cue start: a block ends at the last one.
+            // Only complete lines are looked at, so a stamp is judged on its whole line.
+            cut = buffer.withUnsafeBufferPointer { b in
+                b.lastIndex(of: 0x0A).flatMap { Transcript.cueBoundary(in: b, before: $0 + 1, format: format) }
+            }
+            if cut != nil { break }
+            guard buffer.count < maxCue else {
+                throw VaultError.badData(object: name, hint: "a single cue is longer than \(maxCue >> 20) MiB; split the transcript into smaller cues")
+            }
+            want = buffer.count + target
+        }
+        let n = cut!
+        guard let text = buffer.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[0..<n]), as: UTF8.self) }) else {
+            throw VaultError.badData(object: name, hint: "the transcript is not UTF-8")
+        }
+        let block = Block(text: text, isFirst: blocks == 0, firstLine: lines)
+        lines += buffer.withUnsafeBufferPointer { b in var c = 0; for k in 0..<n where b[k] == 0x0A { c += 1 }; return c }
+        buffer.removeSubrange(0..<n)
+        blocks += 1
+        return block
+    }
+}
+
+/// Linux `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`); Glibc's Swift overlay does not export it.
+#if arch(x86_64)
+private let oTmpFile: Int32 = 0o20200000
+#else
+private let oTmpFile: Int32 = 0o20040000
+#endif
+
+/// Where the redacted blocks go until every block has passed: for `--output`, an unnamed file
+/// (`O_TMPFILE`, or a hidden `O_CREAT|O_EXCL` temp name that is removed on failure) in the
+/// output's folder, mode 0600, named only by `commit`; for stdout, an unnamed spool file copied
+/// to stdout by `commit`. `discard` (also on deinit) leaves nothing behind.
+final class StreamingOutput {
+    private let path: String?
+    private let overwrite: Bool
+    private var fd: Int32 = -1
+    private var tempPath: String?
+    private var done = false
+
+    init(path: String?, overwrite: Bool) throws {
+        self.path = path
+        self.overwrite = overwrite
+        let dir: String
+        if let path {
+            if !overwrite, FileManager.default.fileExists(atPath: path) {
+                throw VaultError.cannotCreate(object: path, hint: "it exists; pass --force to replace it")
+            }
+            dir = StreamingOutput.parent(of: path)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw VaultError.cannotCreate(object: path, hint: "its folder \(dir) does not exist")
+            }
+        } else {
+            dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        }
+        var f = open(dir, oTmpFile | O_RDWR | O_CLOEXEC, 0o600)
+        if f < 0 {
+            let t = dir + "/.safehouse-tmp-" + Random.bytes(8).map { String(format: "%02x", $0) }.joined()
+            f = open(t, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+            if f >= 0 {
+                if path == nil { unlink(t) } else { tempPath = t }
+            }
+        }
+        guard f >= 0 else {
+            throw VaultError.cannotCreate(object: path ?? "a spool file in \(dir)", hint: String(cString: strerror(errno)))
+        }
+        fd = f
+        fchmod(fd, 0o600)
+    }
+
+    deinit { discard() }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try StreamingOutput.writeAll(fd, $0, name: path ?? "the stdout spool file") }
+    }
+
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, name: String) throws {
+        var off = 0
+        while off < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + off, buffer.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw VaultError.io(object: name, detail: String(cString: strerror(errno)))
+            }
+            off += n
+        }
+    }
+
+    /// Names the file (or copies the spool to stdout).
+    func commit() throws {
+        guard let path else {
+            guard lseek(fd, 0, SEEK_SET) == 0 else { throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno))) }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno)))
+                }
+                if n == 0 { break }
+                try chunk.withUnsafeBytes { try StreamingOutput.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(rebasing: $0[0..<n]), name: "stdout") }
+            }
+            discard()
+            done = true
+            return
+        }
+        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        let dir = StreamingOutput.parent(of: path)
+        if let t = tempPath {
+            if overwrite {
+                guard rename(t, path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+            } else {
+                guard link(t, path) == 0 else {
+                    throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
+                }
+                unlink(t)
+            }
+            tempPath = nil
+        } else {
+            let procPath = "/proc/self/fd/\(fd)"
+            if overwrite {
+                let staging = dir + "/.safehouse-tmp-" + Random.bytes(8).map { String(format: "%02x", $0) }.joined()
+                guard linkat(AT_FDCWD, procPath, AT_FDCWD, staging, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+                }
+                guard rename(staging, path) == 0 else {
+                    unlink(staging)
+                    throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+                }
+            } else if linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+                throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
+            }
+        }
+        close(fd); fd = -1
+        done = true
+        let d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if d >= 0 { fsync(d); close(d) }
+    }
+
+    /// Drops the output: the unnamed file vanishes, a named temp file is removed.
+    func discard() {
+        if fd >= 0 { close(fd); fd = -1 }
+        if let t = tempPath { unlink(t); tempPath = nil }
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }
