@@ -58,7 +58,7 @@ extension ProductionStats {
         let values = t.columnLabels.indices.map { t.columnTotalSuppressed[$0] ? nil : t.columnTotals[$0] }
         let maxV = max(values.compactMap { $0 }.max() ?? 1, threshold)
         let barW = 60, gap = 30, h = 220, w = t.columnLabels.count * (barW + gap) + gap
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h + 50)\" role=\"img\" aria-label=\"Records by country\">"
+        var s = "<svg width=\"\(w)\" height=\"\(h + 50)\" role=\"img\" aria-label=\"Records by country\">"
         s += "<line x1=\"0\" y1=\"\(h)\" x2=\"\(w)\" y2=\"\(h)\" stroke=\"#444\"/>"
         for (i, label) in t.columnLabels.enumerated() {
             let x = gap + i * (barW + gap)
