@@ -8,6 +8,9 @@ public struct CheckReport: Sendable {
     public let objects: Int
     public let members: Int
     public let auditEntries: UInt64
+    /// Ciphertext files in objects/ that no header refers to (left by a crash
+    /// between writing a body and committing its header, or replaced by a re-key).
+    public let orphans: [String]
 }
 
 extension Vault {
@@ -15,8 +18,10 @@ extension Vault {
     /// object's header signature, body length and body hash, subject links, and
     /// the audit log's chain and signatures.
     /// - Throws: `VaultError.badData` (exit 65) naming the first bad object.
-    public func check() throws -> CheckReport {
-        try store.read { db in
+    /// - Parameter pruneOrphans: delete body files no header refers to (ciphertext only).
+    public func check(pruneOrphans: Bool = false) throws -> CheckReport {
+        let report: CheckReport = try store.read { db in
+            var expected = Set<String>()
             let ms = try members(db)
             let rows = try Row.fetchAll(db, sql: "SELECT id, type, header, body_length FROM objects ORDER BY rowid")
             for row in rows {
@@ -27,6 +32,7 @@ extension Vault {
                     throw VaultError.badData(object: "record \(id)", hint: "its database row does not match its header")
                 }
                 try verifyHeaderSigner(header, members: ms)
+                expected.insert((bodyPath(header) as NSString).lastPathComponent)
                 let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing") }
                 defer { close(fd) }
@@ -43,7 +49,24 @@ extension Vault {
             guard case .intact(let size, _) = result else {
                 throw VaultError.badData(object: "audit log entry \(result.firstBadSeq ?? 0)", hint: "\(result); the log was edited")
             }
-            return CheckReport(objects: rows.count, members: ms.count, auditEntries: size)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: objectsDirectory)) ?? []
+            return CheckReport(objects: rows.count, members: ms.count, auditEntries: size,
+                               orphans: files.filter { !expected.contains($0) }.sorted())
         }
+        if pruneOrphans {
+            // Re-read under the write lock, so a body being committed right now is not taken for an orphan.
+            try store.write { db in
+                let live = Set(try String.fetchAll(db, sql: "SELECT id FROM objects"))
+                for f in report.orphans where !live.contains(String(f.prefix(32))) || f.hasPrefix(".") || f == "new.body" {
+                    unlink(objectsDirectory + "/" + f)
+                }
+                for f in report.orphans where live.contains(String(f.prefix(32))) {
+                    // A superseded body of a live object (a re-key interrupted before its clean-up).
+                    let h = try loadHeader(db, id: String(f.prefix(32)))
+                    if (bodyPath(h) as NSString).lastPathComponent != f { unlink(objectsDirectory + "/" + f) }
+                }
+            }
+        }
+        return report
     }
 }

@@ -105,11 +105,15 @@ struct List: ParsableCommand {
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Verify every object and the audit log of a vault; exit 0 or 65.")
     @OptionGroup var vault: VaultOption
+    @Flag(help: "Delete encrypted body files that no record refers to (left by an interrupted seal or re-key).") var prune = false
 
     func run() throws {
         try guarded {
-            let report = try vault.open().check()
+            let report = try vault.open().check(pruneOrphans: prune)
             Output.note("vault intact: \(report.objects) objects, \(report.members) members, \(report.auditEntries) audit entries")
+            if !report.orphans.isEmpty {
+                Output.note("\(report.orphans.count) unreferenced encrypted body file(s) in objects/" + (prune ? " removed" : "; `safehouse check --prune` removes them"))
+            }
         }
     }
 }
