@@ -271,9 +271,8 @@ struct OversizedInputTests {
         let rssMiB = (r.rssKiB ?? 0) / 1024
         // Either a clean refusal (a `safehouse: error:` line, exit 64/65) or a bounded run.
         let refused = [64, 65].contains(r.status) && r.stderr.contains("safehouse: error:")
-        withKnownIssue("Bug: `redact` reads the whole input with no size cap and needs ~23× its size in memory (about 1.5 GiB for 64 MiB); a 2 GiB line cannot be handled", isIntermittent: true) {
-            #expect(refused || (r.status == 0 && rssMiB < 1024), "redact of a 64 MiB line: exit \(r.status), peak \(rssMiB) MiB, stderr: \(r.stderr.prefix(300))")
-        }
+        #expect(refused, "redact of a 64 MiB line must be refused early (exit \(r.status), peak \(rssMiB) MiB, stderr: \(r.stderr.prefix(300)))")
+        #expect(rssMiB < 256, "refusing a huge cue must not first load it (peak \(rssMiB) MiB)")
         if !refused && r.status != 0 { #expect(!t.exists("out.txt"), "a failed redact left its output") }
     }
 }
