@@ -40,6 +40,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "safehouse-fuzz",
+            dependencies: ["SafehouseVault"]
+        ),
         .testTarget(
             name: "SafehouseCryptoTests",
             dependencies: [

@@ -11,3 +11,5 @@ SAFEHOUSE_BIN="$PWD/.build/debug/safehouse" SAFEHOUSE_DEMO_DIR="$demo_dir" scrip
   || { cat "$demo_dir.log"; echo "demo failed"; exit 1; }
 rm -rf "$demo_dir" "$demo_dir.log"
 echo "README demo: ok"
+# A bounded libFuzzer run over every parser (0 skips it).
+scripts/fuzz.sh "${FUZZ_SECONDS:-45}"

@@ -75,7 +75,11 @@ public enum KeyFile {
 
     /// Parses a key file without unlocking it.
     public static func readHeader(path: String) throws -> Header {
-        let bytes = try readSmallFile(path, maxBytes: 4096)
+        try parseHeader(try readSmallFile(path, maxBytes: 4096), object: path)
+    }
+
+    /// Parses the bytes of a key file without unlocking it (strict).
+    static func parseHeader(_ bytes: [UInt8], object path: String) throws -> Header {
         let bad = VaultError.badData(object: path, hint: "this is not a safehouse secret key file, or it is damaged; restore it from your backup or recovery shares")
         var r = ByteReader(bytes, object: path)
         do {
