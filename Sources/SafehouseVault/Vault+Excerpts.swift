@@ -84,7 +84,14 @@ extension Vault {
             throw VaultError.badData(object: object, hint: "the transcript does not parse as \(format.rawValue): \(error)")
         }
         if let (from, to) = range { transcript = transcript.slice(fromMs: from, toMs: to) }
-        let (subjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
+        let (sealedSubjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
+        // A withdrawal recorded after registration counts like consent "withdrawn" in the sheet:
+        // the redactor then refuses any transcript that mentions the subject at all.
+        let subjects = sealedSubjects.map { s -> RedactionSubject in
+            var s = s
+            if withdrawn.contains(s.pseudonym) { s.entry.consent = .withdrawn }
+            return s
+        }
         if let p = opened.metadata.subject, withdrawn.contains(p) || subjects.first(where: { $0.pseudonym == p })?.entry.consent == .withdrawn {
             try store.write { db in
                 try refuse(db, actor: officer, action: "approve", objects: [recordID, p], reason: "consent-withdrawn",
@@ -107,6 +114,12 @@ extension Vault {
         let mentioned = subjects.map(\.pseudonym).filter { p in
             result.transcript.cues.contains { $0.text.contains(p) || ($0.speaker?.contains(p) ?? false) }
         } + (opened.metadata.subject.map { [$0] } ?? [])
+        if let p = mentioned.first(where: { withdrawn.contains($0) }) {
+            try store.write { db in
+                try refuse(db, actor: officer, action: "approve", objects: [recordID, p], reason: "consent-withdrawn",
+                           .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
+            }
+        }
         let rangeText = range.map { "\(Self.clock($0.0))-\(Self.clock($0.1))" }
         let provenance = RecordMetadata.Provenance(
             sourceRecord: recordID, range: rangeText, format: format.rawValue,
@@ -284,6 +297,9 @@ extension Vault {
 
     /// Which grantees' per-recipient pseudonyms appear in a leaked text (officers).
     public func traceLeak(excerptID: String, text: String, by officer: Identity) throws -> [Member] {
+        try store.write { db in
+            try requireOfficer(officer, db, action: "trace", objects: [excerptID], object: "excerpt \(excerptID)", what: "traces leaks")
+        }
         let opened = try access(id: excerptID, identity: officer, action: "trace", allowedTypes: [.excerpt])
         guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try decryptSmall(opened))) else {
             throw VaultError.badData(object: "excerpt \(excerptID)", hint: "its content does not parse")

@@ -222,7 +222,10 @@ struct CrashSafetyTests {
             try verifyAfterKill(t, vault: hq, key: olga, known: &known, expected: [UInt64(size): hash], marker: marker,
                                 inputs: [input], context: "seal #\(i) killed at \(delay) ms (status \(status))")
         }
-        #expect(known.count == sealed, "every completed seal is listed exactly once (seed \(seed))")
+        // A kill can land after a seal committed but before the process exited: that
+        // record is complete (it opened byte-exact above) though its run counts as killed.
+        #expect(known.count >= sealed && known.count <= sealed + killed,
+                "every completed seal is listed exactly once, nothing else is (seed \(seed)): \(known.count) listed, \(sealed) sealed, \(killed) killed")
         // Make sure there is one record to open, then kill opens.
         if known.isEmpty {
             let r = try t.run(["seal", input, "--vault", hq, "--identity", olga, "--kind", "interview", "--country", "KR"])

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+@testable import SafehouseVault
+import Testing
+
+/// Old key slots open nothing new: after `revoke` or `team remove`, a copy of
+/// the editor's slot taken from the header *before* the change still yields the
+/// old record key, and that key must not decrypt the re-keyed body.
+@Suite("Vault: access re-keying", .serialized)
+struct AccessTests {
+    static let transcript = """
+        [00:00:05] REPORTER: 박정민 씨, thank you for coming.
+        [00:00:12] WITNESS: The market opened early that spring.
+        [00:00:20] REPORTER: Park Jung-min, when did you leave?
+
+        """
+    static let entry = #"{"name":"박정민","aliases":["Park Jung-min"],"consent":"pseudonym","category":"defector","country":"CN"}"#
+
+    /// An HQ vault with one subject, one transcript and an excerpt of it granted to the editor.
+    func vaultWithGrantedExcerpt(_ scratch: Scratch) throws -> (Vault, record: String, excerpt: String) {
+        let team = TestTeam.shared
+        let hq = try makeHQ(scratch)
+        _ = try hq.importSubjects([SubjectIdentity(json: Array(Self.entry.utf8), category: "defector", consent: "pseudonym", country: "CN")],
+                                  by: team.officer.identity)
+        let rec = try sealBytes(hq, scratch, Array(Self.transcript.utf8), name: "talk.txt", by: team.officer)
+        let ex = try hq.approve(recordID: rec, range: nil, by: team.officer.identity)
+        try hq.grant(excerptID: ex, to: team.editor.card.name, expires: nil, by: team.officer.identity)
+        return (hq, rec, ex)
+    }
+
+    /// Decrypts a whole body file with a body key (ChunkCipher directly).
+    func openBody(_ body: [UInt8], key: SecureBytes, chunkSize: UInt32) throws -> [UInt8] {
+        let cipher = try ChunkCipher(key: key, chunkSize: Int(chunkSize))
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 64)
+        defer { out.deallocate() }
+        let hashes = try body.withUnsafeBytes { try cipher.open(input: $0, output: out, firstIndex: 0, containsLast: true) }
+        return Array(out[0..<(body.count - hashes.count * ChunkCipher.tagBytes)])
+    }
+
+    func bytes(_ s: SecureBytes) -> [UInt8] { s.withUnsafeBytes { Array($0) } }
+
+    enum Change { case revoke, remove }
+
+    func oldSlotOpensNothingNew(after change: Change) throws {
+        let team = TestTeam.shared
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let (hq, _, ex) = try vaultWithGrantedExcerpt(scratch)
+
+        // Before: the editor exports, and her slot opens the body (positive control).
+        #expect(exitCode { try hq.exportExcerpt(excerptID: ex, format: .txt, to: scratch.file("before.txt"), by: team.editor.identity, overwrite: false) } == nil)
+        let oldBlob = try hq.headerBlob(of: ex)
+        let oldBodyFile = try hq.bodyFile(of: ex)
+        let oldBody = try readFile(oldBodyFile)
+        let oldHeader = try RecordHeader.parse(oldBlob, object: "saved header")
+        let saved = try #require(try hq.unlockObject(oldHeader, identity: team.editor.identity), "the editor holds a slot before the change")
+        let plain = try openBody(oldBody, key: saved.bodyKey, chunkSize: oldHeader.chunkSize)
+        let officerBefore = try #require(try hq.unlockObject(oldHeader, identity: team.officer.identity))
+        #expect(try hq.decryptSmall(officerBefore) == plain)
+
+        switch change {
+        case .revoke: try hq.revoke(excerptID: ex, from: team.editor.card.name, by: team.officer.identity)
+        case .remove: try hq.removeMember(team.editor.card.name, by: team.officer.identity, dryRun: false)
+        }
+
+        let newHeader = try RecordHeader.parse(try hq.headerBlob(of: ex), object: "current header")
+        #expect(newHeader.id == oldHeader.id)
+        #expect(newHeader.bodyHash != oldHeader.bodyHash, "the body was re-encrypted")
+        #expect(!newHeader.slots.contains { $0.recipient == team.editor.fingerprint }, "the editor's slot is gone")
+        #expect(try hq.unlockObject(newHeader, identity: team.editor.identity) == nil)
+        let newBodyFile = try hq.bodyFile(of: ex)
+        #expect(newBodyFile != oldBodyFile && !fileExists(oldBodyFile), "the old body file is replaced")
+        let newBody = try readFile(newBodyFile)
+
+        // The officer's current slot yields a different record key that opens the new body to the same text.
+        let officerNow = try #require(try hq.unlockObject(newHeader, identity: team.officer.identity))
+        #expect(bytes(officerNow.recordKey) != bytes(saved.recordKey), "the excerpt has a fresh record key")
+        #expect(try hq.decryptSmall(officerNow) == plain, "remaining members still open it")
+
+        // The saved slot still opens (it is a copy) and yields the old key …
+        let replay = try #require(try hq.unlockObject(oldHeader, identity: team.editor.identity))
+        #expect(bytes(replay.recordKey) == bytes(saved.recordKey))
+        // … which decrypts nothing of the new body: not with ChunkCipher directly,
+        #expect(throws: (any Error).self) { _ = try openBody(newBody, key: replay.bodyKey, chunkSize: newHeader.chunkSize) }
+        // nor through the vault's own read path with the current header.
+        let forged = OpenedObject(header: newHeader, metadata: replay.metadata, recordKey: replay.recordKey, bodyKey: replay.bodyKey)
+        #expect(throws: (any Error).self) { _ = try hq.decryptSmall(forged) }
+        // Nor does the old slot, pasted into the current header, open the metadata.
+        let pasted = newHeader.resignedForTest(slots: newHeader.slots + oldHeader.slots.filter { $0.recipient == team.editor.fingerprint })
+        #expect(throws: (any Error).self) { _ = try hq.unlockObject(pasted, identity: team.editor.identity) }
+
+        // And the editor's export is refused with no file left.
+        let out = scratch.file("after.txt")
+        #expect(exitCode { try hq.exportExcerpt(excerptID: ex, format: .txt, to: out, by: team.editor.identity, overwrite: false) } == 77)
+        #expect(!fileExists(out))
+    }
+
+    @Test func revocationRekeysTheExcerpt() throws { try oldSlotOpensNothingNew(after: .revoke) }
+
+    @Test func removalRekeysWhatTheMemberCouldOpen() throws { try oldSlotOpensNothingNew(after: .remove) }
+
+    @Test func removalDryRunListsAndChangesNothing() throws {
+        let team = TestTeam.shared
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let (hq, rec, ex) = try vaultWithGrantedExcerpt(scratch)
+        let blob = try hq.headerBlob(of: ex)
+        let files = hq.objectFiles
+        let plan = try hq.removeMember(team.editor.card.name, by: team.officer.identity, dryRun: true)
+        #expect(plan.map(\.objectID) == [ex] && plan.allSatisfy { $0.action == "rekey" }, "\(plan.map(\.objectID))")
+        #expect(!plan.contains { $0.objectID == rec })
+        #expect(try hq.headerBlob(of: ex) == blob && hq.objectFiles == files)
+        #expect(try hq.members().first { $0.fingerprint == team.editor.fingerprint }?.isActive == true)
+    }
+
+    /// Roles are enforced by keys: an editor never holds a slot for an original or a subject identity.
+    @Test func editorsHoldSlotsForExcerptsOnly() throws {
+        let team = TestTeam.shared
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let (hq, rec, ex) = try vaultWithGrantedExcerpt(scratch)
+        let headers = try hq.rawDatabase().read { db in
+            try Row.fetchAll(db, sql: "SELECT id, header FROM objects").map { (id: $0["id"] as String, header: try RecordHeader.parse([UInt8]($0["header"] as Data), object: "x")) }
+        }
+        #expect(headers.count >= 3)
+        for (id, h) in headers {
+            let editorSlot = h.slots.contains { $0.recipient == team.editor.fingerprint }
+            #expect(editorSlot == (id == ex), "object \(id) (\(h.type.label))")
+        }
+        #expect(exitCode { _ = try hq.open(id: rec, to: scratch.file("orig"), by: team.editor.identity) } == 77)
+        #expect(exitCode { _ = try hq.approve(recordID: rec, range: nil, by: team.editor.identity) } == 77)
+        #expect(exitCode { try hq.grant(excerptID: ex, to: team.interviewer.card.name, expires: nil, by: team.editor.identity) } == 77)
+    }
+}
+
+fileprivate extension RecordHeader {
+    /// The same header with other slots, keeping the (now stale) signature: unlockObject does not verify it.
+    func resignedForTest(slots: [KeySlot]) -> RecordHeader {
+        RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, slots: slots,
+                     metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: signature)
+    }
+}
