@@ -37,10 +37,10 @@ final class AtomicOutput {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw VaultError.cannotCreate(object: path, hint: "its folder \(dir) does not exist")
         }
-        var f = open(dir, oTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        var f = open(dir, oTmpFile | O_RDWR | O_CLOEXEC, mode)
         if f < 0 {
             let t = dir + "/.safehouse-tmp-" + Encoding.hex(Random.bytes(8))
-            f = open(t, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
+            f = open(t, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode)
             if f >= 0 { tempPath = t }
         }
         guard f >= 0 else {
@@ -164,6 +164,47 @@ func readSmallFile(_ path: String, maxBytes: Int = 16 << 20) throws -> [UInt8] {
         off += n
     }
     return Array(out[0..<off])
+}
+
+/// Output that appears only complete, for CLI commands that stream (`redact`):
+/// to a file (named only by `commit`), or to stdout through an unnamed spool file
+/// copied out by `commit` — so a refusal half-way writes nothing anywhere.
+public final class StagedOutput {
+    private let file: AtomicOutput
+    private let toStdout: Bool
+    private let overwrite: Bool
+
+    /// - Parameter path: the output file, or nil for stdout.
+    public init(path: String?, overwrite: Bool) throws {
+        toStdout = path == nil
+        self.overwrite = overwrite
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        file = try AtomicOutput(path: path ?? tmp + "/safehouse-stdout-spool", overwrite: path == nil || overwrite, mode: 0o600)
+    }
+
+    public func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
+
+    /// Names the file, or copies the spool to stdout and drops it.
+    public func commit() throws {
+        guard toStdout else { return try file.commit(overwrite: overwrite) }
+        defer { file.discard() }
+        guard lseek(file.fd, 0, SEEK_SET) == 0 else { throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno))) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(file.fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            var off = 0
+            while off < n {
+                let w = chunk.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + off, n - off) }
+                if w < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "stdout", detail: String(cString: strerror(errno))) }
+                off += w
+            }
+        }
+    }
+
+    /// Drops the output; nothing is left behind.
+    public func discard() { file.discard() }
 }
 
 /// Atomic writes of whole files for the CLI (keyrings, reports, exports).
