@@ -142,7 +142,13 @@ extension Vault {
         let ring = TeamKeyring(vaultID: teamID, root: root, members: ms.map {
             TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
         })
-        guard let officer else { return ring }
+        guard let officer else {
+            guard kind == .hq, let endorsement = try store.read({ db in try VaultStore.metaBlob(db, "device_endorsement") }) else {
+                throw VaultError.usage("this vault cannot sign a keyring by itself; pass --identity OFFICER_KEY")
+            }
+            let (pk, sk) = try deviceKeyPair()
+            return try ring.signed(byDevice: sk, publicKey: pk, rootEndorsement: endorsement)
+        }
         try store.write { db in
             try requireOfficer(officer, db, action: "team-export", objects: [])
             try appendAudit(db, actor: officer, action: "team-export", objects: ["signed"], outcome: .ok)

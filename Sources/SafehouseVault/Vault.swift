@@ -96,7 +96,11 @@ public final class Vault: @unchecked Sendable {
         }
         let vault = try Vault(directory: directory, store: store)
         let endorsement = try officer.sign(vault.endorsementMessage(card))
+        // The root officer vouches for this vault's device key, which signs team keyrings
+        // exported without an officer key.
+        let deviceEndorsement = try officer.sign(TeamKeyring.deviceEndorsementMessage(vaultID: id, publicKey: try vault.deviceKeyPair().publicKey))
         try vault.store.write { db in
+            try VaultStore.setMeta(db, "device_endorsement", blob: deviceEndorsement)
             try vault.insertMember(db, card: card, endorsedBy: card.fingerprint, endorsement: endorsement)
             try vault.appendAudit(db, actor: officer, action: "init", objects: [card.fingerprint.compact], outcome: .ok)
         }

