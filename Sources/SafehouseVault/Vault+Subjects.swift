@@ -110,4 +110,33 @@ extension Vault {
             return out
         }
     }
+
+    /// Replaces a subject's identity (new aliases, relatives, places, identifiers …),
+    /// keeping the pseudonym: the identity is sealed afresh to the identity holders
+    /// and the old sealed identity is deleted. Officers only; audited.
+    public func updateSubject(pseudonym: String, identity s: SubjectIdentity, by officer: Identity) throws {
+        let (oldHeader, holders): (RecordHeader, [MemberCard]) = try store.write { db in
+            try requireOfficer(officer, db, action: "subject-update", objects: [pseudonym], object: "subject \(pseudonym)", what: "edits identities")
+            guard let oid = try String.fetchOne(db, sql: "SELECT object_id FROM subjects WHERE pseudonym = ?", arguments: [pseudonym]) else {
+                throw VaultError.missing(object: "subject \(pseudonym)", hint: "`safehouse subject list` shows the pseudonyms")
+            }
+            let h = try loadHeader(db, id: oid)
+            let all = try members(db).filter(\.isActive)
+            // Same holders as before (officers, and a registering interviewer at HQ), minus anyone no longer active.
+            return (h, h.slots.compactMap { slot in all.first { $0.fingerprint == slot.recipient }?.card })
+        }
+        let meta = RecordMetadata(kind: nil, country: s.country, subject: pseudonym, fileName: nil, sealedAt: isoNow(),
+                                  sealer: officer.fingerprint.compact, category: s.category, consent: s.consent)
+        let (h, _, _) = try sealObject(type: .subject, source: .bytes(s.json), length: UInt64(s.json.count), metadata: meta,
+                                       recipients: holders, signer: officer, object: "subject \(pseudonym)", progress: nil)
+        do {
+            try store.write { db in
+                try insertObject(db, h)
+                try db.execute(sql: "UPDATE subjects SET object_id = ? WHERE pseudonym = ?", arguments: [h.idText, pseudonym])
+                try db.execute(sql: "DELETE FROM objects WHERE id = ?", arguments: [oldHeader.idText])
+                try appendAudit(db, actor: officer, action: "subject-update", objects: [pseudonym], outcome: .ok)
+            }
+        } catch { unlink(bodyPath(h)); throw error }
+        unlink(bodyPath(oldHeader))
+    }
 }

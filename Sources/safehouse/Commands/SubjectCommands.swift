@@ -6,7 +6,31 @@ import SafehouseVault
 struct Subject: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Subject identities, sealed to identity holders; records refer to them by pseudonym.",
-        subcommands: [Import.self, List.self, Show.self, Withdraw.self])
+        subcommands: [Import.self, List.self, Show.self, Update.self, Withdraw.self])
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a subject's identity, keeping the pseudonym (officers).",
+            discussion: "SHEET holds exactly one subject in the sheet format. The identity is sealed afresh to the identity holders and the old one deleted.")
+        @Argument(help: "The pseudonym.") var pseudonym: String
+        @Option(help: "A subject sheet with the one corrected subject.") var sheet: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let parsed = try loadSheet(sheet)
+                guard parsed.subjects.count == 1, let e = parsed.subjects.first else {
+                    throw VaultError.usage("the sheet for `subject update` must hold exactly one subject")
+                }
+                let v = try vault.open()
+                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+                try v.updateSubject(pseudonym: pseudonym,
+                                    identity: SubjectIdentity(json: [UInt8](try enc.encode(e)), category: e.category.rawValue, consent: e.consent.rawValue, country: e.country),
+                                    by: try id.unlock(auditIn: v))
+            }
+        }
+    }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
