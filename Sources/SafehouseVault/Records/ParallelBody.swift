@@ -25,8 +25,9 @@ enum ParallelBody {
             try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
             let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
                                      firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
-            try output.value.pwrite(UnsafeRawBufferPointer(rebasing: outBuf[0..<(want + hashes.count * ChunkCipher.tagBytes)]),
-                              at: UInt64(k) * UInt64(cipherBatch))
+            let n = want + hashes.count * ChunkCipher.tagBytes
+            try output.value.pwrite(UnsafeRawBufferPointer(rebasing: outBuf[0..<n]), at: UInt64(k) * UInt64(cipherBatch))
+            output.value.startWriteback(at: UInt64(k) * UInt64(cipherBatch), count: n)
             return hashes
         }
     }
@@ -57,8 +58,9 @@ enum ParallelBody {
             } catch {
                 throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
             }
-            try output.value.pwrite(UnsafeRawBufferPointer(rebasing: outBuf[0..<(want - hashes.count * ChunkCipher.tagBytes)]),
-                              at: UInt64(k) * UInt64(plainBatch))
+            let n = want - hashes.count * ChunkCipher.tagBytes
+            try output.value.pwrite(UnsafeRawBufferPointer(rebasing: outBuf[0..<n]), at: UInt64(k) * UInt64(plainBatch))
+            output.value.startWriteback(at: UInt64(k) * UInt64(plainBatch), count: n)
             return hashes
         }
         guard bodyHash == header.bodyHash else {
