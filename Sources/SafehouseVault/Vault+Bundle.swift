@@ -129,7 +129,7 @@ extension Vault {
                     present.append(header.idText)
                     continue
                 }
-                let out = try newBodyOutput()
+                let out = try newBodyOutput(for: "record \(header.idText) from \(path)")
                 let hasher = BodyHasher()
                 let full = UInt64(header.chunkSize) + UInt64(ChunkCipher.tagBytes)
                 var left = blen
@@ -141,7 +141,9 @@ extension Vault {
                     left -= UInt64(n)
                 }
                 guard hasher.finalize() == header.bodyHash else { throw bad("an object's body does not match its signed header (tampered)") }
-                try out.commit(overwrite: false, as: bodyPath(header))
+                // The object is not in the vault, so a file of this name can only be
+                // ciphertext left by an interrupted import: the verified body replaces it.
+                try out.commit(overwrite: true, as: bodyPath(header))
                 written.append(bodyPath(header))
                 fresh.append((header, pseudonym))
             }
@@ -187,6 +189,8 @@ extension Vault {
                                        arguments: [Data(h.encoded()), Int64(h.ciphertextLength), h.idText])
                         continue
                     }
+                    // Another process may have imported the same object meanwhile: then it is present.
+                    if try String.fetchOne(db, sql: "SELECT id FROM objects WHERE id = ?", arguments: [h.idText]) != nil { continue }
                     try insertObject(db, h)
                     if !p.isEmpty {
                         try db.execute(sql: "INSERT OR IGNORE INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
@@ -208,7 +212,9 @@ extension Vault {
             }
             return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count)
         } catch {
-            for p in written { unlink(p) }
+            // Remove only bodies no committed object refers to (a concurrent import of the
+            // same bundle may have committed one of them).
+            for p in written where !(bodyIsReferenced(p)) { unlink(p) }
             if case .badData = error as? VaultError {
                 // Every refusal leaves a trace, even of a bundle nobody signed for.
                 try? audit(actor: identity, action: "bundle-import", objects: [], outcome: .failed, reason: "bad-data")
@@ -257,5 +263,16 @@ final class StreamReader {
         if pos < buffer.count { return false }
         var c: UInt8 = 0
         return read(fd, &c, 1) == 0
+    }
+}
+
+extension Vault {
+    /// Whether a body file belongs to an object committed in the vault.
+    func bodyIsReferenced(_ path: String) -> Bool {
+        let name = String(path.split(separator: "/").last ?? "")
+        guard name.count > 32 else { return false }
+        let id = String(name.prefix(32))
+        guard let header = try? store.read({ db in try loadHeader(db, id: id) }) else { return false }
+        return bodyPath(header) == path
     }
 }

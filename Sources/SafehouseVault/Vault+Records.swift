@@ -49,8 +49,12 @@ extension Vault {
     }
 
     /// A temporary (unnamed until commit) body file in the objects folder.
-    func newBodyOutput() throws -> AtomicOutput {
-        try AtomicOutput(path: objectsDirectory + "/new.body", overwrite: true)
+    /// - Parameter object: what is being written, to name it in errors (a full disk
+    ///   while sealing `in.bin` names the vault and `in.bin`, not an internal file).
+    func newBodyOutput(for object: String) throws -> AtomicOutput {
+        let out = try AtomicOutput(path: objectsDirectory + "/new.body", overwrite: true)
+        out.label = "vault \(directory) (writing \(object))"
+        return out
     }
 
     /// Encrypts a body and builds the signed header. The body file is named
@@ -66,7 +70,7 @@ extension Vault {
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey)
-        let out = try newBodyOutput()
+        let out = try newBodyOutput(for: object)
         let bodyHash: [UInt8], plainHash: [UInt8]?
         if case .file(let fd) = source, !hashPlaintext {
             // The common case, and the one that matters for speed: every core, positional I/O.

@@ -24,7 +24,7 @@ extension Vault {
         let fd = Foundation.open(bodyPath(old), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing") }
         defer { close(fd) }
-        let out = try newBodyOutput()
+        let out = try newBodyOutput(for: object)
         let oldHash = BodyHasher(), newHash = BodyHasher()
         let full = Int(old.chunkSize) + ChunkCipher.tagBytes
         let batch = full * BodyCodec.chunksPerBatch

@@ -132,7 +132,7 @@ struct FaultInjectionTests {
         let f = try Fixture()
         for fault in Self.sizes {
             try f.expectCleanFailure(["seal", f.big, "--vault", f.hq, "--identity", f.olga, "--kind", "interview", "--country", "KR"],
-                                     fault: fault, object: f.hq, output: nil)
+                                     fault: fault, object: "vault \(f.hq) (writing \(f.big))", output: nil)
         }
     }
 

@@ -19,6 +19,10 @@ private let oTmpFile: Int32 = 0o20040000
 /// temporary name in the same folder, removed on failure.
 final class AtomicOutput {
     private(set) var path: String
+    /// How write errors name the output when its path means nothing to the user
+    /// (a vault's internal body file is named after the record being written).
+    var label: String?
+    var errorName: String { label ?? path }
     private(set) var fd: Int32
     private var tempPath: String?
     private var committed = false
@@ -59,13 +63,13 @@ final class AtomicOutput {
             var want = buffer.count - off
             if let limit = FaultInjection.writeLimit {
                 let at = bytesWritten + UInt64(off)
-                guard at < limit else { throw VaultError.io(object: path, detail: FaultInjection.noSpace) }
+                guard at < limit else { throw VaultError.io(object: errorName, detail: FaultInjection.noSpace) }
                 want = Int(min(UInt64(want), limit - at))
             }
             let n = Glibc.write(fd, buffer.baseAddress! + off, want)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
+                throw VaultError.io(object: errorName, detail: String(cString: strerror(errno)))
             }
             off += n
         }
@@ -78,8 +82,8 @@ final class AtomicOutput {
     /// recording the output (an audit entry), so a failing disk fails the command
     /// before anything claims the output exists; `commit` then only names it.
     func flush() throws {
-        if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: path, detail: fault) }
-        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        if let fault = FaultInjection.fault(named: "fsync") { throw VaultError.io(object: errorName, detail: fault) }
+        guard fsync(fd) == 0 else { throw VaultError.io(object: errorName, detail: String(cString: strerror(errno))) }
         flushed = true
     }
 
