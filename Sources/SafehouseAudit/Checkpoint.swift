@@ -81,6 +81,16 @@ public struct Checkpoint: Sendable, Equatable {
         return try unsigned.cosigned(keyName: keyName, secretKey: secretKey, publicKey: publicKey)
     }
 
+    /// Builds and signs a checkpoint through `signer` (e.g. a key agent).
+    public static func sign(origin: String, size: UInt64, root: [UInt8], keyName: String,
+                            publicKey: [UInt8], using signer: ([UInt8]) throws -> [UInt8]) throws -> Checkpoint {
+        guard FieldRules.isToken(origin.utf8, max: AuditEntry.Limits.origin) else {
+            throw AuditError.invalidField(field: "origin", rule: "1-\(AuditEntry.Limits.origin) printable ASCII bytes, no space, quote or backslash")
+        }
+        guard root.count == MerkleTree.hashSize else { throw AuditError.invalidField(field: "root", rule: "must be 32 bytes") }
+        return try Checkpoint(origin: origin, size: size, root: root, signatures: []).cosigned(keyName: keyName, publicKey: publicKey, using: signer)
+    }
+
     /// This checkpoint with one more signature (e.g. a second officer's).
     public func cosigned(keyName: String, secretKey: SecureBytes, publicKey: [UInt8]) throws -> Checkpoint {
         guard Self.isValidKeyName(keyName) else {
@@ -94,6 +104,21 @@ public struct Checkpoint: Sendable, Equatable {
             throw AuditError.invalidKey(what: "public key does not match the secret key")
         }
         guard let sig = try? Signature.sign(Array(body.utf8), secretKey: secretKey) else { throw AuditError.signingFailed }
+        let line = NoteSignature(keyName: keyName, keyHash: Self.keyHash(keyName: keyName, publicKey: publicKey), signature: sig)
+        return Checkpoint(origin: origin, size: size, root: root, signatures: signatures + [line])
+    }
+
+    /// This checkpoint with one more signature made through `signer` (e.g. a key
+    /// agent); the signature is checked against `publicKey` before it is added.
+    public func cosigned(keyName: String, publicKey: [UInt8], using signer: ([UInt8]) throws -> [UInt8]) throws -> Checkpoint {
+        guard Self.isValidKeyName(keyName) else {
+            throw AuditError.invalidField(field: "keyName", rule: "1-128 printable ASCII bytes, no space, quote, backslash or '+'")
+        }
+        guard publicKey.count == Signature.publicKeyBytes else { throw AuditError.invalidKey(what: "Ed25519 public keys are 32 bytes") }
+        let message = Array(body.utf8)
+        guard let sig = try? signer(message), Signature.verify(sig, message: message, publicKey: publicKey) else {
+            throw AuditError.signingFailed
+        }
         let line = NoteSignature(keyName: keyName, keyHash: Self.keyHash(keyName: keyName, publicKey: publicKey), signature: sig)
         return Checkpoint(origin: origin, size: size, root: root, signatures: signatures + [line])
     }

@@ -55,6 +55,17 @@ public struct SignedAuditEntry: Sendable, Hashable {
         return SignedAuditEntry(entry: entry, signerKey: publicKey, signature: signature, canonicalBytes: bytes)
     }
 
+    /// Signs through `signer` (e.g. a key agent holding the secret key); the
+    /// signature is checked against `publicKey` before it is accepted.
+    public static func sign(_ entry: AuditEntry, publicKey: [UInt8], using signer: ([UInt8]) throws -> [UInt8]) throws -> SignedAuditEntry {
+        guard publicKey.count == Signature.publicKeyBytes else { throw AuditError.invalidKey(what: "public key must be 32 bytes") }
+        let bytes = entry.canonicalBytes()
+        guard let signature = try? signer(bytes), Signature.verify(signature, message: bytes, publicKey: publicKey) else {
+            throw AuditError.signingFailed
+        }
+        return SignedAuditEntry(entry: entry, signerKey: publicKey, signature: signature, canonicalBytes: bytes)
+    }
+
     /// True when `signature` is a valid Ed25519 signature of the canonical
     /// bytes by `signerKey`. Whether that key may speak for `entry.actor` is a
     /// separate question (`AuditChain.verify`'s `trusted`).

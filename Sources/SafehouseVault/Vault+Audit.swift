@@ -32,22 +32,26 @@ extension Vault {
         let prev: [UInt8] = last.map { [UInt8]($0["leaf_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
         var objects = objects
         let actorText: String
-        let signerPK: [UInt8]
-        let signerSK: SecureBytes
-        if let actor {
-            actorText = actor.fingerprint.compact
-            signerPK = actor.signPublicKey
-            signerSK = actor.signSecretKey
+        if actor != nil {
+            actorText = actor!.fingerprint.compact
         } else {
             // The device key signs only as "vault"; whom it speaks about is an object.
             actorText = "vault"
             if let claimedActor { objects.append("key:" + claimedActor) }
-            (signerPK, signerSK) = try deviceKeyPair()
         }
         let entry = try AuditEntry(seq: seq, time: Int64(Date().timeIntervalSince1970), actor: actorText, action: action,
                                objects: objects, outcome: AuditEntry.Outcome(rawValue: outcome.rawValue)!, reason: reason,
                                prevHash: prev, origin: origin)
-        let signed = try SignedAuditEntry.sign(entry, secretKey: signerSK, publicKey: signerPK)
+        let signerPK: [UInt8]
+        let signed: SignedAuditEntry
+        if let actor {
+            signerPK = actor.signPublicKey
+            signed = try SignedAuditEntry.sign(entry, publicKey: signerPK, using: actor.sign)
+        } else {
+            let signerSK: SecureBytes
+            (signerPK, signerSK) = try deviceKeyPair()
+            signed = try SignedAuditEntry.sign(entry, secretKey: signerSK, publicKey: signerPK)
+        }
         try db.execute(sql: "INSERT INTO audit(seq, entry, signer_key, signature, leaf_hash) VALUES (?, ?, ?, ?, ?)",
                        arguments: [Int64(seq), Data(entry.canonicalBytes()), Data(signerPK), Data(signed.signature), Data(signed.leafHash)])
     }

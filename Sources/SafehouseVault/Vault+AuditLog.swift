@@ -81,7 +81,7 @@ extension Vault {
                 throw VaultError.badData(object: "audit log entry \(result.firstBadSeq ?? 0)", hint: "the log is broken; investigate before signing")
             }
             return try Checkpoint.sign(origin: origin, size: size, root: root, keyName: officer.fingerprint.compact,
-                                       secretKey: officer.signSecretKey, publicKey: officer.signPublicKey)
+                                       publicKey: officer.signPublicKey, using: officer.sign)
         }
     }
 }

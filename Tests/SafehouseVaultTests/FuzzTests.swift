@@ -480,7 +480,7 @@ struct SecretHygieneTests {
             var d = ""; dump(x, to: &d); texts.append(d)
         }
         add(member.identity)
-        add(member.identity.signSecretKey)
+        add(try member.identity.localSecrets().signSecretKey)
         add(try testPassphrase())
         let shares = try KeyRecovery.split(member.identity, card: member.card, threshold: 2, count: 2)
         add(shares[0])

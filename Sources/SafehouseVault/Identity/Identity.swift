@@ -1,37 +1,84 @@
 import SafehouseCrypto
 
-/// An unlocked member: secret keys in secure memory. Never printable.
+/// An unlocked member: secret keys in secure memory, or held by this member's
+/// key agent (`safehouse agent`), which signs and opens key slots on request
+/// and never hands the secret keys out. Never printable.
 public final class Identity: @unchecked Sendable, CustomStringConvertible {
     public let signPublicKey: [UInt8]
-    let signSecretKey: SecureBytes
     public let boxPublicKey: [UInt8]
-    let boxSecretKey: SecureBytes
-    let seed: SecureBytes
     /// The member card, when known (from FILE.pub or the vault).
     public let card: MemberCard?
 
+    enum Backing {
+        case local(signSecretKey: SecureBytes, boxSecretKey: SecureBytes, seed: SecureBytes)
+        case agent(KeyAgentClient)
+    }
+    let backing: Backing
+
     init(signPublicKey: [UInt8], signSecretKey: SecureBytes, boxPublicKey: [UInt8], boxSecretKey: SecureBytes, seed: SecureBytes, card: MemberCard?) {
         self.signPublicKey = signPublicKey
-        self.signSecretKey = signSecretKey
         self.boxPublicKey = boxPublicKey
-        self.boxSecretKey = boxSecretKey
-        self.seed = seed
+        self.backing = .local(signSecretKey: signSecretKey, boxSecretKey: boxSecretKey, seed: seed)
+        self.card = card
+    }
+
+    /// An identity whose secret keys stay in a running key agent. The agent's
+    /// public keys were checked against the key file's fingerprint by `client`.
+    public init(agent client: KeyAgentClient, card: MemberCard?) {
+        self.signPublicKey = client.signPublicKey
+        self.boxPublicKey = client.boxPublicKey
+        self.backing = .agent(client)
         self.card = card
     }
 
     public var fingerprint: Fingerprint { Fingerprint(signKey: signPublicKey, boxKey: boxPublicKey) }
 
-    /// Signs bytes with this member's Ed25519 key.
-    public func sign(_ message: [UInt8]) throws -> [UInt8] { try Signature.sign(message, secretKey: signSecretKey) }
+    /// True when the secret keys are held by a key agent, not by this process.
+    public var usesAgent: Bool { if case .agent = backing { return true } else { return false } }
 
-    /// Opens a key slot sealed to this member.
+    /// Signs bytes with this member's Ed25519 key. A signature that comes back
+    /// from an agent is verified before it is used.
+    public func sign(_ message: [UInt8]) throws -> [UInt8] {
+        switch backing {
+        case .local(let sk, _, _):
+            return try Signature.sign(message, secretKey: sk)
+        case .agent(let client):
+            let sig = try client.sign(message)
+            guard Signature.verify(sig, message: message, publicKey: signPublicKey) else {
+                throw VaultError.refused(object: "key agent", reason: "it returned a signature that does not verify",
+                                         hint: "stop it with `safehouse agent stop` and start it again")
+            }
+            return sig
+        }
+    }
+
+    /// Opens a key slot sealed to this member. Every failure is the same
+    /// `CryptoError.authenticationFailed`, whichever side held the key.
     func openSlot(_ box: [UInt8]) throws -> SecureBytes {
-        try SealedBox.open(box, publicKey: boxPublicKey, secretKey: boxSecretKey)
+        switch backing {
+        case .local(_, let sk, _):
+            return try SealedBox.open(box, publicKey: boxPublicKey, secretKey: sk)
+        case .agent(let client):
+            return try client.openSlot(box)
+        }
+    }
+
+    /// The secret halves for re-encrypting the key file or splitting it for
+    /// recovery. An agent never hands these out.
+    func localSecrets() throws -> (seed: SecureBytes, boxSecretKey: SecureBytes, signSecretKey: SecureBytes) {
+        guard case .local(let ssk, let bsk, let seed) = backing else {
+            throw VaultError.refused(object: "key agent", reason: "this needs the key file itself, not the agent",
+                                     hint: "run the command with --no-agent (or SAFEHOUSE_NO_AGENT=1) and give the passphrase")
+        }
+        return (seed, bsk, ssk)
     }
 
     /// The secret key seed, for recovery splitting only.
     /// - Warning: the returned secret is the whole identity; wipe it as soon as possible.
-    public func exportSecretForRecovery() throws -> SecureBytes { try SecureBytes.concatenating([seed, boxSecretKey]) }
+    public func exportSecretForRecovery() throws -> SecureBytes {
+        let s = try localSecrets()
+        return try SecureBytes.concatenating([s.seed, s.boxSecretKey])
+    }
 
-    public var description: String { "Identity(\(fingerprint), <secret keys redacted>)" }
+    public var description: String { "Identity(\(fingerprint), <secret keys \(usesAgent ? "in the key agent" : "redacted")>)" }
 }

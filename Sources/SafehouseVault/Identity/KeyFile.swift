@@ -125,7 +125,8 @@ public enum KeyFile {
 
     /// Re-encrypts an unlocked identity under a new passphrase (for `key passwd` / recovery).
     public static func write(_ identity: Identity, to path: String, passphrase: SecureBytes, cost: PasswordHash.Cost, overwrite: Bool) throws {
-        let bytes = try seal(seed: identity.seed, boxSecret: identity.boxSecretKey, signPK: identity.signPublicKey,
+        let secrets = try identity.localSecrets()
+        let bytes = try seal(seed: secrets.seed, boxSecret: secrets.boxSecretKey, signPK: identity.signPublicKey,
                              boxPK: identity.boxPublicKey, passphrase: passphrase, opsLimit: cost.opsLimit, memLimit: cost.memLimit)
         try AtomicOutput.writeFile(bytes, to: path, overwrite: overwrite, mode: 0o600)
     }

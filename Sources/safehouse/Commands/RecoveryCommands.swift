@@ -35,7 +35,7 @@ struct Recovery: ParsableCommand {
             try guarded {
                 let v = try Recovery.openVault(vault)
                 let path = try id.requirePath()
-                let me = try id.unlock(auditIn: v)
+                let me = try id.unlock(auditIn: v, allowAgent: false)  // splitting needs the secret key itself
                 let card = try me.card ?? v.flatMap { vault in
                     try vault.members().first { $0.fingerprint == me.fingerprint }?.card
                 }

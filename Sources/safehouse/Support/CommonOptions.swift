@@ -30,6 +30,9 @@ struct IdentityOptions: ParsableArguments {
     @Option(name: .long, help: "Read the passphrase from this file (first line). $SAFEHOUSE_PASSPHRASE takes precedence.")
     var passphraseFile: String?
 
+    @Flag(name: .long, help: "Ask for the passphrase even if a key agent holds this key (also: SAFEHOUSE_NO_AGENT=1).")
+    var noAgent = false
+
     var keyPath: String? {
         if let identity { return identity }
         if let v = ProcessInfo.processInfo.environment["SAFEHOUSE_IDENTITY"], !v.isEmpty { return v }
@@ -42,11 +45,18 @@ struct IdentityOptions: ParsableArguments {
     }
 
     /// Unlocks the key; a wrong passphrase is audited in `vault` (if given) and refused with 77.
-    func unlock(auditIn vault: Vault? = nil) throws -> Identity {
+    /// A running key agent for this key is used unless `allowAgent` is false
+    /// (commands that need the secret key itself) or --no-agent was given.
+    func unlock(auditIn vault: Vault? = nil, allowAgent: Bool = true) throws -> Identity {
         let path = try requirePath()
         let header = try KeyFile.readHeader(path: path)
-        let pass = try Passphrase.obtain(file: passphraseFile, prompt: "Passphrase for \(path): ", confirm: false)
         let card = (try? readText(path + ".pub")).flatMap { try? MemberCard.parse($0, object: path + ".pub") }
+        let env = ProcessInfo.processInfo.environment["SAFEHOUSE_NO_AGENT"] ?? ""
+        if allowAgent, !noAgent, env.isEmpty || env == "0", let agent = try KeyAgentClient.connect(for: header.fingerprint) {
+            // `safehouse agent start` unlocked this key earlier; it signs and opens slots for us.
+            return Identity(agent: agent, card: card?.fingerprint == header.fingerprint ? card : nil)
+        }
+        let pass = try Passphrase.obtain(file: passphraseFile, prompt: "Passphrase for \(path): ", confirm: false)
         do {
             return try KeyFile.unlock(path: path, passphrase: pass, card: card?.fingerprint == header.fingerprint ? card : nil)
         } catch let e as VaultError {

@@ -48,13 +48,19 @@ enum Passphrase {
         tcsetattr(tty, TCSAFLUSH, &silent)
         defer { tcsetattr(tty, TCSAFLUSH, &old); _ = write(tty, "\n", 1) }
         _ = prompt.withCString { write(tty, $0, strlen($0)) }
+        return try readLine(fd: tty, name: "/dev/tty")
+    }
+
+    /// Reads one line (at most 1024 bytes) from `fd` byte by byte straight into
+    /// secure memory, so no copy of the passphrase sits in a buffer.
+    static func readLine(fd: Int32, name: String) throws -> SecureBytes {
         let buf = try SecureBytes(count: 1024)
         var n = 0
         try buf.withUnsafeMutableBytes { b in
             while n < b.count {
                 var c: UInt8 = 0
-                let r = read(tty, &c, 1)
-                if r < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "/dev/tty", detail: "cannot read the passphrase") }
+                let r = read(fd, &c, 1)
+                if r < 0 { if errno == EINTR { continue }; throw VaultError.io(object: name, detail: "cannot read the passphrase") }
                 if r == 0 || c == 10 || c == 13 { break }
                 b[n] = c; n += 1
             }
