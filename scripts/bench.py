@@ -9,8 +9,13 @@ import argparse, json, os, platform, re, shutil, statistics, subprocess, sys, te
 def sh(cmd, env=None, check=True):
     return subprocess.run(cmd, env=env, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-def timed(cmd, env):
-    """(seconds, peak RSS in KiB) of one run."""
+def timed(cmd, env, fresh=()):
+    """(seconds, peak RSS in KiB) of one run. Untimed, first: the output files in
+    `fresh` are removed (every tool writes a new file, none truncates an old one)
+    and the disk is synced (no command writes back the previous one's output)."""
+    for f in fresh:
+        if os.path.exists(f): os.remove(f)
+    os.sync()
     t0 = time.perf_counter()
     r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     dt = time.perf_counter() - t0
@@ -18,6 +23,17 @@ def timed(cmd, env):
         sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr.decode(errors="replace")))
     rss = int(r.stderr.decode().strip().splitlines()[-1])
     return dt, rss
+
+def forget_vault_cache(vault):
+    """The other tools' outputs are deleted after each run; the vault keeps its
+    records. Drop their (clean, synced) pages from the page cache so the vault
+    does not fill memory run after run and slow every later command."""
+    os.sync()
+    objects = os.path.join(vault, "objects")
+    for name in os.listdir(objects):
+        fd = os.open(os.path.join(objects, name), os.O_RDONLY)
+        try: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally: os.close(fd)
 
 def size_bytes(s):
     m = re.fullmatch(r"(\d+)([KMG]?)", s)
@@ -100,7 +116,7 @@ def run_all(a, S, d, env, k, v):
             left = n
             while left:
                 c = min(left, 8 << 20); f.write(os.urandom(c)); left -= c
-        res = {t: [] for t in ["seal", "open", "seal-pass", "open-pass", "age-enc", "age-dec", "gpg-enc", "gpg-dec"]}
+        res = {t: [] for t in ["seal", "open", "seal-pass", "open-pass", "age-enc", "age-dec", "age-enc-sync", "age-dec-sync", "gpg-enc", "gpg-dec"]}
         rss = {t: [] for t in res}
         for r in range(a.runs):
             out = os.path.join(d, "out")
@@ -108,22 +124,28 @@ def run_all(a, S, d, env, k, v):
             res["seal"].append(t); rss["seal"].append(m)
             rid = sh([S, "list", "--vault", v, "--identity", k, "--json"], env).stdout
             rid = json.loads(rid)[-1]["id"]
-            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env)
+            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env, [out])
             res["open"].append(t); rss["open"].append(m)
             if r == 0 and sh(["cmp", src, out], check=False).returncode != 0:
                 sys.exit("safehouse round trip differs at %s" % s)
             t, m = timed([S, "seal", src, "--vault", v, "--identity", k, "--no-agent", "--kind", "coverage", "--country", "KR", "--quiet"], env)
             res["seal-pass"].append(t); rss["seal-pass"].append(m)
-            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--no-agent", "--out", out, "--force", "--quiet"], env)
+            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--no-agent", "--out", out, "--force", "--quiet"], env, [out])
             res["open-pass"].append(t); rss["open-pass"].append(m)
-            t, m = timed(["age", "-r", recipient, "-o", out + ".age", src], env); res["age-enc"].append(t); rss["age-enc"].append(m)
-            t, m = timed(["age", "-d", "-i", os.path.join(d, "age.key"), "-o", out, out + ".age"], env); res["age-dec"].append(t); rss["age-dec"].append(m)
+            t, m = timed(["age", "-r", recipient, "-o", out + ".age", src], env, [out + ".age"]); res["age-enc"].append(t); rss["age-enc"].append(m)
+            t, m = timed(["age", "-d", "-i", os.path.join(d, "age.key"), "-o", out, out + ".age"], env, [out]); res["age-dec"].append(t); rss["age-dec"].append(m)
+            # The same, made durable as safehouse's output is (fsync of the output file).
+            t, m = timed(["sh", "-c", 'age -r "$1" -o "$2" "$3" && sync "$2"', "sh", recipient, out + ".age", src], env, [out + ".age"])
+            res["age-enc-sync"].append(t); rss["age-enc-sync"].append(m)
+            t, m = timed(["sh", "-c", 'age -d -i "$1" -o "$2" "$3" && sync "$2"', "sh", os.path.join(d, "age.key"), out, out + ".age"], env, [out])
+            res["age-dec-sync"].append(t); rss["age-dec-sync"].append(m)
             gpgc = ["gpg", "--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", pf]
-            t, m = timed(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", out + ".gpg", src], env)
+            t, m = timed(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", out + ".gpg", src], env, [out + ".gpg"])
             res["gpg-enc"].append(t); rss["gpg-enc"].append(m)
-            t, m = timed(gpgc + ["--decrypt", "-o", out, out + ".gpg"], env); res["gpg-dec"].append(t); rss["gpg-dec"].append(m)
+            t, m = timed(gpgc + ["--decrypt", "-o", out, out + ".gpg"], env, [out]); res["gpg-dec"].append(t); rss["gpg-dec"].append(m)
             for f in [out, out + ".age", out + ".gpg"]:
                 if os.path.exists(f): os.remove(f)
+            forget_vault_cache(v)
             # Keep the vault from growing without bound: one stored copy per size is enough.
         med = {t: statistics.median(x) for t, x in res.items()}
         rows.append((s, n, med, {t: max(x) for t, x in rss.items()}))
@@ -136,8 +158,8 @@ def run_all(a, S, d, env, k, v):
             for r in range(a.runs):
                 out = os.path.join(d, "part")
                 for extra, rl, fl in [([], ra, full), (["--no-agent"], ra_pass, full_pass)]:
-                    t, _ = timed([S, "open", rid, "--bytes", "%d:%d" % (n // 2, part), "--vault", v, "--identity", k, "--out", out, "--force"] + extra, env); rl.append(t)
-                    t, _ = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"] + extra, env); fl.append(t)
+                    t, _ = timed([S, "open", rid, "--bytes", "%d:%d" % (n // 2, part), "--vault", v, "--identity", k, "--out", out, "--force"] + extra, env, [out]); rl.append(t)
+                    t, _ = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"] + extra, env, [out]); fl.append(t)
                     os.remove(out)
             random_access = (s, part, statistics.median(ra), statistics.median(full), statistics.median(ra_pass), statistics.median(full_pass))
         os.remove(src)
@@ -152,17 +174,19 @@ def run_all(a, S, d, env, k, v):
     lines = ["## Seal and open vs age and gpg", "",
              "Measured %s on: %s." % (time.strftime("%Y-%m-%d"), machine()),
              "Median of %d paired runs per size (each run: safehouse seal, open, age -r, age -d, gpg --symmetric, gpg --decrypt "
-             "on the same file and disk, plus safehouse seal/open with `--no-agent`); wall time including process start and the "
+             "on the same file and disk, plus safehouse seal/open with `--no-agent`; before each, untimed: the output file removed and `sync`); wall time including process start and the "
              "audit entry. The main columns use a running `safehouse agent` (the key unlocked once, as age's identity file is "
              "unencrypted); the *with unlock* columns pay an Argon2id *interactive* unlock in every command. "
-             "MB/s = 10^6 bytes/s. Ratio = age's time / safehouse's time (> 1 means faster than age)." % a.runs, "",
-             "| size | safehouse seal | age -r | gpg enc | **seal ÷ age** | safehouse open | age -d | gpg dec | **open ÷ age** | seal / open with unlock (÷ age) | peak RSS seal / open / age; with unlock |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "MB/s = 10^6 bytes/s. Ratio = age's time / safehouse's time (> 1 means faster than age). safehouse fsyncs what it writes "
+             "before it returns; age does not, so the *age + fsync* column times `age … && sync OUTPUT` (same durability)." % a.runs, "",
+             "| size | safehouse seal | age -r | gpg enc | **seal ÷ age** | safehouse open | age -d | gpg dec | **open ÷ age** | age + fsync: enc / dec (÷ safehouse) | seal / open with unlock (÷ age) | peak RSS seal / open / age; with unlock |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s, n, m, r in rows:
         mbs = lambda t: "%.3f s (%.0f MB/s)" % (t, n / t / 1e6)
-        lines.append("| %s | %s | %s | %s | **%.2f×** | %s | %s | %s | **%.2f×** | %.3f s (%.2f×) / %.3f s (%.2f×) | %d / %d / %d MiB; %d / %d MiB |" % (
+        lines.append("| %s | %s | %s | %s | **%.2f×** | %s | %s | %s | **%.2f×** | %.3f s (%.2f×) / %.3f s (%.2f×) | %.3f s (%.2f×) / %.3f s (%.2f×) | %d / %d / %d MiB; %d / %d MiB |" % (
             s, mbs(m["seal"]), mbs(m["age-enc"]), mbs(m["gpg-enc"]), m["age-enc"] / m["seal"],
             mbs(m["open"]), mbs(m["age-dec"]), mbs(m["gpg-dec"]), m["age-dec"] / m["open"],
+            m["age-enc-sync"], m["age-enc-sync"] / m["seal"], m["age-dec-sync"], m["age-dec-sync"] / m["open"],
             m["seal-pass"], m["age-enc"] / m["seal-pass"], m["open-pass"], m["age-dec"] / m["open-pass"],
             r["seal"] // 1024, r["open"] // 1024, r["age-enc"] // 1024, r["seal-pass"] // 1024, r["open-pass"] // 1024))
     s, part, tra, tfull, tra_p, tfull_p = random_access
