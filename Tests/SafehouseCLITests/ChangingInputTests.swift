@@ -11,7 +11,8 @@ import Glibc
 struct ChangingInputTests {
     /// Starts `safehouse args…`, waits until it holds an unnamed output file whose
     /// path contains `marker`, runs `cut`, and returns what the command did.
-    private func runAndCut(_ sb: Sandbox, _ args: [String], marker: String, cut: () throws -> Void) throws -> (Int32, String) {
+    private func runAndCut(_ sb: Sandbox, _ args: [String], marker: String, env: [String: String] = [:],
+                           cut: () throws -> Void) throws -> (Int32, String) {
         let err = sb.file(".cut-stderr")
         FileManager.default.createFile(atPath: err, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: err) }
@@ -19,7 +20,7 @@ struct ChangingInputTests {
         p.executableURL = URL(fileURLWithPath: sb.binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: sb.path)
-        p.environment = CLI.environment(home: sb.path, passphrase: cliPassphrase, extra: [:])
+        p.environment = CLI.environment(home: sb.path, passphrase: cliPassphrase, extra: env)
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
@@ -39,7 +40,9 @@ struct ChangingInputTests {
         return (p.terminationStatus, String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self))
     }
 
-    @Test func sealOfAFileCutShortFailsWith74AndStoresNothing() throws {
+    /// Mapped (the default) and read with pread (`SAFEHOUSE_MMAP=0`, the fallback).
+    @Test(arguments: ["1", "0"])
+    func sealOfAFileCutShortFailsWith74AndStoresNothing(mmap: String) throws {
         let sb = try Sandbox()
         defer { sb.remove() }
         try sb.makeTeam()
@@ -50,7 +53,8 @@ struct ChangingInputTests {
         try h.truncate(atOffset: 4 << 30)
         try h.close()
         let (status, stderr) = try runAndCut(sb, ["seal", big, "--vault", sb.file("hq"), "--identity", sb.file("olga"),
-                                                  "--kind", "interview", "--country", "KR", "--quiet"], marker: "/hq/objects/") {
+                                                  "--kind", "interview", "--country", "KR", "--quiet"], marker: "/hq/objects/",
+                                           env: ["SAFEHOUSE_MMAP": mmap]) {
             #expect(truncate(big, 1000) == 0)
         }
         #expect(status == 74, "stderr: \(stderr)")

@@ -26,13 +26,8 @@ enum ParallelBody {
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
             let want = Int(min(UInt64(plainBatch), length - offset))
-            let input: UnsafeRawBufferPointer
-            if let m = view.value {
-                input = m.range(offset: offset, count: want)
-            } else {
-                try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
-                input = UnsafeRawBufferPointer(rebasing: inBuf[0..<want])
-            }
+            let input = try batchInput(view.value, inputFD, inBuf, want, offset: offset, object: object,
+                                       truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
             let hashes = cipher.seal(input: input, output: outBuf,
                                      firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
             view.value?.release(input)
@@ -65,13 +60,8 @@ enum ParallelBody {
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(cipherBatch)
             let want = Int(min(UInt64(cipherBatch), total - offset))
-            let input: UnsafeRawBufferPointer
-            if let m = view.value {
-                input = m.range(offset: offset, count: want)
-            } else {
-                try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
-                input = UnsafeRawBufferPointer(rebasing: inBuf[0..<want])
-            }
+            let input = try batchInput(view.value, inputFD, inBuf, want, offset: offset, object: object,
+                                       truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let hashes: [[UInt8]]
             do {
                 defer { view.value?.release(input) }
@@ -88,6 +78,14 @@ enum ParallelBody {
         guard bodyHash == header.bodyHash else {
             throw VaultError.badData(object: object, hint: "the body does not match its signed header")
         }
+    }
+
+    /// One batch of input: a view of the mapping, or (unmapped) read into `buffer`.
+    static func batchInput(_ mapped: MappedInput?, _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ count: Int,
+                           offset: UInt64, object: String, truncated: VaultError) throws -> UnsafeRawBufferPointer {
+        if let mapped { return mapped.range(offset: offset, count: count) }
+        try preadFully(fd, buffer, count, offset: offset, object: object, truncated: truncated)
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<count])
     }
 
     static func preadFully(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, _ count: Int, offset: UInt64,
