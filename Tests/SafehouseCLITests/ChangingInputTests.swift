@@ -4,15 +4,13 @@ import Testing
 import Glibc
 #endif
 
-/// seal and open read their input through a memory mapping. A file cut short
-/// while it is being read must end in the contract's error and exit code — not
-/// a crash — and leave nothing behind.
+/// A file cut short while seal or open reads it must end in the contract's
+/// error and exit code and leave nothing behind.
 @Suite("CLI: input truncated while it is read", .serialized)
 struct ChangingInputTests {
     /// Starts `safehouse args…`, waits until it holds an unnamed output file whose
     /// path contains `marker`, runs `cut`, and returns what the command did.
-    private func runAndCut(_ sb: Sandbox, _ args: [String], marker: String, env: [String: String] = [:],
-                           cut: () throws -> Void) throws -> (Int32, String) {
+    private func runAndCut(_ sb: Sandbox, _ args: [String], marker: String, cut: () throws -> Void) throws -> (Int32, String) {
         let err = sb.file(".cut-stderr")
         FileManager.default.createFile(atPath: err, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: err) }
@@ -20,7 +18,7 @@ struct ChangingInputTests {
         p.executableURL = URL(fileURLWithPath: sb.binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: sb.path)
-        p.environment = CLI.environment(home: sb.path, passphrase: cliPassphrase, extra: env)
+        p.environment = CLI.environment(home: sb.path, passphrase: cliPassphrase, extra: [:])
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
@@ -40,9 +38,7 @@ struct ChangingInputTests {
         return (p.terminationStatus, String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self))
     }
 
-    /// Mapped (the default) and read with pread (`SAFEHOUSE_MMAP=0`, the fallback).
-    @Test(arguments: ["1", "0"])
-    func sealOfAFileCutShortFailsWith74AndStoresNothing(mmap: String) throws {
+    @Test func sealOfAFileCutShortFailsWith74AndStoresNothing() throws {
         let sb = try Sandbox()
         defer { sb.remove() }
         try sb.makeTeam()
@@ -53,8 +49,7 @@ struct ChangingInputTests {
         try h.truncate(atOffset: 4 << 30)
         try h.close()
         let (status, stderr) = try runAndCut(sb, ["seal", big, "--vault", sb.file("hq"), "--identity", sb.file("olga"),
-                                                  "--kind", "interview", "--country", "KR", "--quiet"], marker: "/hq/objects/",
-                                           env: ["SAFEHOUSE_MMAP": mmap]) {
+                                                  "--kind", "interview", "--country", "KR", "--quiet"], marker: "/hq/objects/") {
             #expect(truncate(big, 1000) == 0)
         }
         #expect(status == 74, "stderr: \(stderr)")

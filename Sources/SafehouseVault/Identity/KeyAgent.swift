@@ -24,6 +24,8 @@ public enum KeyAgent {
     /// The longest lifetime an agent accepts.
     public static let maxTTL = 12 * 3600
     static let maxPayload = 1 << 20
+    /// How long one connection may take, whatever the client does.
+    static let connectionSeconds = 2.0
 
     enum Op: UInt8 {
         case info = 1      // → sign public key ‖ box public key ‖ seconds left (UInt32 BE)
@@ -33,25 +35,38 @@ public enum KeyAgent {
     }
 
     /// The private directory for agent sockets: `$SAFEHOUSE_AGENT_DIR`, else
-    /// `$XDG_RUNTIME_DIR/safehouse`, else `/tmp/safehouse-agent-<uid>`.
+    /// `$XDG_RUNTIME_DIR/safehouse`, else `~/.cache/safehouse-agent` (not /tmp,
+    /// where another user could claim the name first).
     public static func directory() -> String {
         let env = ProcessInfo.processInfo.environment
         if let d = env["SAFEHOUSE_AGENT_DIR"], !d.isEmpty { return d }
         if let r = env["XDG_RUNTIME_DIR"], !r.isEmpty { return r + "/safehouse" }
-        return "/tmp/safehouse-agent-\(getuid())"
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.cache/safehouse-agent"
     }
 
     /// The socket of the agent for one member key.
-    public static func socketPath(for fingerprint: Fingerprint) -> String {
-        directory() + "/agent-" + fingerprint.compact + ".sock"
+    public static func socketPath(for fingerprint: Fingerprint, in dir: String? = nil) -> String {
+        (dir ?? directory()) + "/agent-" + fingerprint.compact + ".sock"
+    }
+
+    /// The lock an agent holds for its whole life: whoever holds it owns the socket name.
+    static func lockPath(for fingerprint: Fingerprint, in dir: String) -> String {
+        dir + "/agent-" + fingerprint.compact + ".lock"
     }
 
     /// Creates the socket directory if needed and refuses one that others
     /// could enter or that is not a plain directory owned by this user.
-    static func privateDirectory(creating: Bool) throws -> String {
-        let dir = directory()
-        if creating, mkdir(dir, 0o700) != 0, errno != EEXIST {
-            throw VaultError.cannotCreate(object: dir, hint: "the key agent's directory cannot be created (\(String(cString: strerror(errno))))")
+    @discardableResult
+    static func privateDirectory(_ dir: String, creating: Bool) throws -> String {
+        if creating {
+            let parent = (dir as NSString).deletingLastPathComponent
+            if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
+                try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            if mkdir(dir, 0o700) != 0, errno != EEXIST {
+                throw VaultError.cannotCreate(object: dir, hint: "the key agent's directory cannot be created (\(String(cString: strerror(errno))))")
+            }
         }
         var st = stat()
         guard lstat(dir, &st) == 0 else {
@@ -62,6 +77,14 @@ public enum KeyAgent {
                                      hint: "it must be a directory owned by you with mode 0700 (not a link); fix or remove it")
         }
         return dir
+    }
+
+    /// Seconds on a clock that keeps counting while the machine sleeps and
+    /// cannot be set back (CLOCK_BOOTTIME): lifetimes are measured on it.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(7 /* CLOCK_BOOTTIME */, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Parses a lifetime: `90`, `90s`, `15m`, `2h`.
@@ -125,9 +148,19 @@ enum AgentSocket {
         return true
     }
 
-    static func recvAll(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer) -> Bool {
+    /// Reads exactly `buf.count` bytes; with a `deadline` (KeyAgent.now), gives up
+    /// when it passes, however the peer dribbles its bytes.
+    static func recvAll(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, deadline: Double? = nil) -> Bool {
         var off = 0
         while off < buf.count {
+            if let deadline {
+                let left = deadline - KeyAgent.now()
+                guard left > 0 else { return false }
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let r = poll(&p, 1, Int32(left * 1000) + 1)
+                if r < 0, errno == EINTR { continue }
+                guard r > 0 else { return false }
+            }
             let n = recv(fd, buf.baseAddress! + off, buf.count - off, 0)
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return false }
@@ -142,9 +175,9 @@ enum AgentSocket {
     }
 
     /// Reads a frame header: (tag, length), length bounded.
-    static func readHeader(_ fd: Int32) -> (UInt8, Int)? {
+    static func readHeader(_ fd: Int32, deadline: Double? = nil) -> (UInt8, Int)? {
         var h = [UInt8](repeating: 0, count: 5)
-        guard h.withUnsafeMutableBytes({ recvAll(fd, $0) }) else { return nil }
+        guard h.withUnsafeMutableBytes({ recvAll(fd, $0, deadline: deadline) }) else { return nil }
         let len = Int(h[1]) << 24 | Int(h[2]) << 16 | Int(h[3]) << 8 | Int(h[4])
         guard len <= KeyAgent.maxPayload else { return nil }
         return (h[0], len)
@@ -154,80 +187,94 @@ enum AgentSocket {
 // MARK: - Server
 
 /// The agent's side: holds an unlocked identity and answers requests until its
-/// deadline or a stop request. One request per connection, served in turn.
+/// deadline or a stop request. One request per connection, served in turn; a
+/// connection gets at most two seconds, and nothing is answered after the deadline.
 public final class KeyAgentServer: @unchecked Sendable {
     let identity: Identity
     public let socketPath: String
     let listenFD: Int32
-    let socketInode: UInt
+    let lockFD: Int32
+    private var closed = false
 
-    /// Binds the socket for `identity` (created 0600 in the private directory).
+    /// Takes this key's agent lock and binds its socket (0600, in the private directory).
     /// - Throws: `cannotCreate` (73) when an agent for this key already runs.
-    public init(identity: Identity) throws {
+    public init(identity: Identity, directory: String? = nil) throws {
         guard !identity.usesAgent else { throw VaultError.usage("a key agent needs the unlocked key file, not another agent") }
-        _ = try KeyAgent.privateDirectory(creating: true)
-        let path = KeyAgent.socketPath(for: identity.fingerprint)
-        if KeyAgentClient.isRunning(path: path) {
+        let dir = try KeyAgent.privateDirectory(directory ?? KeyAgent.directory(), creating: true)
+        let path = KeyAgent.socketPath(for: identity.fingerprint, in: dir)
+        let lock = open(KeyAgent.lockPath(for: identity.fingerprint, in: dir), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard lock >= 0 else {
+            throw VaultError.cannotCreate(object: dir, hint: "cannot create the key agent's lock (\(String(cString: strerror(errno))))")
+        }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
             throw VaultError.cannotCreate(object: path, hint: "a key agent for this key is already running; stop it first with `safehouse agent stop`")
         }
-        unlink(path)  // a stale socket left by an agent that was killed
-        let fd = try AgentSocket.make()
-        let old = umask(0o177)
+        // We hold the lock, so a socket left at this name is a dead agent's.
+        unlink(path)
+        let fd: Int32
+        do { fd = try AgentSocket.make() } catch { close(lock); throw error }
         let rc = try AgentSocket.withAddress(path) { bind(fd, $0, $1) }
         let bindErrno = errno
-        umask(old)
         guard rc == 0 else {
-            close(fd)
+            close(fd); close(lock)
             throw VaultError.cannotCreate(object: path, hint: "cannot bind the key agent's socket (\(String(cString: strerror(bindErrno))))")
         }
+        // The directory is 0700, so the moment before this chmod exposes nothing.
         guard chmod(path, 0o600) == 0, listen(fd, 16) == 0 else {
-            close(fd); unlink(path)
+            unlink(path); close(fd); close(lock)
             throw VaultError.cannotCreate(object: path, hint: "cannot listen on the key agent's socket")
         }
-        var st = stat()
-        _ = lstat(path, &st)
         self.identity = identity
         self.socketPath = path
         self.listenFD = fd
-        self.socketInode = UInt(st.st_ino)
+        self.lockFD = lock
     }
 
-    /// Serves until `deadline` or a stop request, then removes the socket.
-    public func serve(until deadline: Date) {
-        defer { shutdownSocket() }
+    deinit { shutdown() }
+
+    /// Serves until `deadline` (on `KeyAgent.now()`'s clock) or a stop request,
+    /// then removes the socket and releases the lock.
+    public func serve(until deadline: Double) {
+        defer { shutdown() }
         while true {
-            let left = deadline.timeIntervalSinceNow
+            let left = deadline - KeyAgent.now()
             if left <= 0 { return }
             var p = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
             let r = poll(&p, 1, Int32(min(left, 1.0) * 1000) + 1)
             if r < 0, errno == EINTR { continue }
             guard r > 0 else { continue }
             let conn = accept(listenFD, nil, nil)
-            guard conn >= 0 else { continue }
-            _ = fcntl(conn, F_SETFD, FD_CLOEXEC)  // the agent never spawns anything; belt and braces
-            let stop = handle(conn, deadline: deadline)
+            guard conn >= 0 else { usleep(10_000); continue }  // e.g. out of descriptors: do not spin
+            _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+            let stop = handle(conn, ttlDeadline: deadline)
             close(conn)
             if stop { return }
         }
     }
 
-    private func shutdownSocket() {
+    /// Removes the socket (ours: we hold the lock), then releases the lock. Idempotent.
+    public func shutdown() {
+        guard !closed else { return }
+        closed = true
+        unlink(socketPath)
         close(listenFD)
-        var st = stat()
-        // Remove the socket only if it is still ours.
-        if lstat(socketPath, &st) == 0, UInt(st.st_ino) == socketInode { unlink(socketPath) }
+        close(lockFD)
     }
 
     /// Answers one request; true when asked to stop.
-    private func handle(_ fd: Int32, deadline: Date) -> Bool {
+    private func handle(_ fd: Int32, ttlDeadline: Double) -> Bool {
         AgentSocket.setTimeouts(fd, seconds: 2)
         guard AgentSocket.peerUID(fd) == getuid() else { return false }
-        guard let (tag, len) = AgentSocket.readHeader(fd), let op = KeyAgent.Op(rawValue: tag) else { return false }
+        let deadline = min(KeyAgent.now() + KeyAgent.connectionSeconds, ttlDeadline)
+        guard let (tag, len) = AgentSocket.readHeader(fd, deadline: deadline), let op = KeyAgent.Op(rawValue: tag) else { return false }
         var payload = [UInt8](repeating: 0, count: len)
-        guard payload.withUnsafeMutableBytes({ AgentSocket.recvAll(fd, $0) }) else { return false }
+        guard payload.withUnsafeMutableBytes({ AgentSocket.recvAll(fd, $0, deadline: deadline) }) else { return false }
+        // Nothing is signed or opened once the lifetime is over.
+        guard KeyAgent.now() < ttlDeadline || op == .stop else { reply(fd, status: 1, []); return true }
         switch op {
         case .info:
-            let left = UInt32(max(0, min(Double(UInt32.max), deadline.timeIntervalSinceNow.rounded(.up))))
+            let left = UInt32(max(0, min(Double(UInt32.max), (ttlDeadline - KeyAgent.now()).rounded(.up))))
             let body = identity.signPublicKey + identity.boxPublicKey +
                 [UInt8(left >> 24 & 0xff), UInt8(left >> 16 & 0xff), UInt8(left >> 8 & 0xff), UInt8(left & 0xff)]
             reply(fd, status: 0, body)
@@ -275,10 +322,11 @@ public final class KeyAgentClient: @unchecked Sendable {
     /// The agent for `fingerprint`, if one runs for this user and holds exactly
     /// that key; nil otherwise (the caller then asks for the passphrase).
     /// - Throws: `refused` when the socket directory is not private.
-    public static func connect(for fingerprint: Fingerprint) throws -> KeyAgentClient? {
-        let path = KeyAgent.socketPath(for: fingerprint)
+    public static func connect(for fingerprint: Fingerprint, directory: String? = nil) throws -> KeyAgentClient? {
+        let dir = directory ?? KeyAgent.directory()
+        let path = KeyAgent.socketPath(for: fingerprint, in: dir)
         guard access(path, F_OK) == 0 else { return nil }
-        _ = try KeyAgent.privateDirectory(creating: false)
+        try KeyAgent.privateDirectory(dir, creating: false)
         guard let info = try? exchange(path: path, op: .info, payload: []), info.count == 68 else { return nil }
         let spk = Array(info[0..<32]), bpk = Array(info[32..<64])
         guard Fingerprint(signKey: spk, boxKey: bpk) == fingerprint else { return nil }
@@ -286,19 +334,23 @@ public final class KeyAgentClient: @unchecked Sendable {
         return KeyAgentClient(socketPath: path, signPublicKey: spk, boxPublicKey: bpk, secondsLeft: left)
     }
 
-    static func isRunning(path: String) -> Bool {
-        (try? exchange(path: path, op: .info, payload: [])) != nil
-    }
-
-    /// Asks the agent to exit. True if one answered.
-    public static func stop(for fingerprint: Fingerprint) throws -> Bool {
-        let path = KeyAgent.socketPath(for: fingerprint)
+    /// Asks the agent to exit and waits until it has released its lock (so its
+    /// key is gone). False when none was running.
+    /// - Throws: `other` when an agent answered but did not exit within 3 s.
+    public static func stop(for fingerprint: Fingerprint, directory: String? = nil) throws -> Bool {
+        let dir = directory ?? KeyAgent.directory()
+        let path = KeyAgent.socketPath(for: fingerprint, in: dir)
         guard access(path, F_OK) == 0 else { return false }
-        _ = try KeyAgent.privateDirectory(creating: false)
+        try KeyAgent.privateDirectory(dir, creating: false)
         guard (try? exchange(path: path, op: .stop, payload: [])) != nil else { return false }
-        // Wait briefly for it to remove its socket.
-        for _ in 0..<200 where access(path, F_OK) == 0 { usleep(10_000) }
-        return true
+        let lock = open(KeyAgent.lockPath(for: fingerprint, in: dir), O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard lock >= 0 else { return true }
+        defer { close(lock) }
+        for _ in 0..<300 {
+            if flock(lock, LOCK_EX | LOCK_NB) == 0 { flock(lock, LOCK_UN); return true }
+            usleep(10_000)
+        }
+        throw VaultError.other("the key agent was asked to stop but is still running; end it with `pkill -f 'safehouse agent serve'`")
     }
 
     func sign(_ message: [UInt8]) throws -> [UInt8] {

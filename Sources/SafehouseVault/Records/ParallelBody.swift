@@ -17,20 +17,14 @@ enum ParallelBody {
         let cipherBatch = plainBatch + BodyCodec.chunksPerBatch * ChunkCipher.tagBytes
         let batches = Int(max(1, (length + UInt64(plainBatch) - 1) / UInt64(plainBatch)))
         let output = Unchecked(output)
-        let mapped = MappedInput(fd: inputFD, length: length,
-                                 onSIGBUS: "safehouse: error: I/O error on \(object): the file changed size while it was being sealed; nothing was stored\n", exitCode: 74)
-        defer { mapped?.unmap() }
-        let view = Unchecked(mapped)
-        return try run(batches: batches, inCapacity: mapped == nil ? plainBatch : 0, outCapacity: cipherBatch, progress: { done in
+        return try run(batches: batches, inCapacity: plainBatch, outCapacity: cipherBatch, progress: { done in
             progress?(min(UInt64(done) * UInt64(plainBatch), length), length)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
             let want = Int(min(UInt64(plainBatch), length - offset))
-            let input = try batchInput(view.value, inputFD, inBuf, want, offset: offset, object: object,
-                                       truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
-            let hashes = cipher.seal(input: input, output: outBuf,
+            try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
+            let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
                                      firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
-            view.value?.release(input)
             let n = want + hashes.count * ChunkCipher.tagBytes
             try output.value.pwrite(UnsafeRawBufferPointer(rebasing: outBuf[0..<n]), at: UInt64(k) * UInt64(cipherBatch))
             output.value.startWriteback(at: UInt64(k) * UInt64(cipherBatch), count: n)
@@ -51,21 +45,15 @@ enum ParallelBody {
         let cipherBatch = plainBatch + BodyCodec.chunksPerBatch * ChunkCipher.tagBytes
         let batches = Int(max(1, (total + UInt64(cipherBatch) - 1) / UInt64(cipherBatch)))
         let output = Unchecked(output)
-        let mapped = MappedInput(fd: inputFD, length: total,
-                                 onSIGBUS: "safehouse: error: \(object): bad or tampered data\nsafehouse: hint: its encrypted body changed while it was read; nothing was written\n", exitCode: 65)
-        defer { mapped?.unmap() }
-        let view = Unchecked(mapped)
-        let bodyHash = try run(batches: batches, inCapacity: mapped == nil ? cipherBatch : 0, outCapacity: plainBatch, progress: { done in
+        let bodyHash = try run(batches: batches, inCapacity: cipherBatch, outCapacity: plainBatch, progress: { done in
             progress?(min(UInt64(done) * UInt64(cipherBatch), total), total)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(cipherBatch)
             let want = Int(min(UInt64(cipherBatch), total - offset))
-            let input = try batchInput(view.value, inputFD, inBuf, want, offset: offset, object: object,
-                                       truncated: .badData(object: object, hint: "the encrypted body is truncated"))
+            try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let hashes: [[UInt8]]
             do {
-                defer { view.value?.release(input) }
-                hashes = try cipher.open(input: input, output: outBuf,
+                hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
                                          firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
             } catch {
                 throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
@@ -78,14 +66,6 @@ enum ParallelBody {
         guard bodyHash == header.bodyHash else {
             throw VaultError.badData(object: object, hint: "the body does not match its signed header")
         }
-    }
-
-    /// One batch of input: a view of the mapping, or (unmapped) read into `buffer`.
-    static func batchInput(_ mapped: MappedInput?, _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ count: Int,
-                           offset: UInt64, object: String, truncated: VaultError) throws -> UnsafeRawBufferPointer {
-        if let mapped { return mapped.range(offset: offset, count: count) }
-        try preadFully(fd, buffer, count, offset: offset, object: object, truncated: truncated)
-        return UnsafeRawBufferPointer(rebasing: buffer[0..<count])
     }
 
     static func preadFully(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, _ count: Int, offset: UInt64,
@@ -108,7 +88,7 @@ enum ParallelBody {
         for _ in 0..<min(workers, batches) {
             group.enter()
             Thread.detachNewThread {
-                let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: max(inCapacity, 1), alignment: 64)
+                let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: inCapacity, alignment: 64)
                 let outBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: outCapacity, alignment: 64)
                 defer {
                     // Plaintext passed through these buffers.
@@ -166,80 +146,5 @@ private final class FoldState: @unchecked Sendable {
         if folded >= total || error != nil { return true }
         _ = cond.wait(until: Date().addingTimeInterval(timeout))
         return folded >= total || error != nil
-    }
-}
-
-/// A read-only mapping of a whole input file, so batches are encrypted or
-/// decrypted straight from the page cache instead of being copied into a
-/// buffer first (on this project's VM that copy cost up to a third of a seal).
-/// A file truncated underneath a mapping raises SIGBUS on access; the handler
-/// prints the given one-line error and exits with the given code — the
-/// output is an unnamed O_TMPFILE file, so nothing is left behind, and nothing
-/// was recorded in the vault yet.
-final class MappedInput: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let length: Int
-
-    /// Nil when mapping is off (`SAFEHOUSE_MMAP=0`), the file is empty or
-    /// cannot be mapped (then the caller reads with pread).
-    init?(fd: Int32, length: UInt64, onSIGBUS message: String, exitCode: Int32) {
-        guard length > 0, length <= UInt64(Int.max), ProcessInfo.processInfo.environment["SAFEHOUSE_MMAP"] != "0" else { return nil }
-        guard let p = mmap(nil, Int(length), PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return nil }
-        base = UnsafeRawPointer(p)
-        self.length = Int(length)
-        SigbusGuard.arm(message: message, exitCode: exitCode)
-    }
-
-    /// The bytes of one batch, faulted in with one call where the kernel can
-    /// (MADV_POPULATE_READ, Linux 5.14), instead of a page fault per 64 KiB.
-    func range(offset: UInt64, count: Int) -> UnsafeRawBufferPointer {
-        let buffer = UnsafeRawBufferPointer(start: base + Int(offset), count: count)
-        advise(buffer, 22 /* MADV_POPULATE_READ */)
-        return buffer
-    }
-
-    /// Unmaps a processed batch's pages from this process (they stay in the page
-    /// cache), so resident memory stays flat however large the file is.
-    func release(_ buffer: UnsafeRawBufferPointer) {
-        advise(buffer, MADV_DONTNEED)
-    }
-
-    private func advise(_ buffer: UnsafeRawBufferPointer, _ advice: Int32) {
-        guard let start = buffer.baseAddress, buffer.count > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = Int(bitPattern: start) / page * page
-        let end = Int(bitPattern: start) + buffer.count
-        // A page shared with the neighbouring batch may be dropped while another
-        // worker reads it: harmless for a read-only file mapping (the next access
-        // faults it back in from the page cache).
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, advice)
-    }
-
-    func unmap() {
-        munmap(UnsafeMutableRawPointer(mutating: base), length)
-        SigbusGuard.disarm()
-    }
-}
-
-/// The SIGBUS handler for MappedInput: async-signal-safe (write and _exit only).
-enum SigbusGuard {
-    nonisolated(unsafe) static var message: UnsafeMutablePointer<CChar>?
-    nonisolated(unsafe) static var messageLength = 0
-    nonisolated(unsafe) static var code: Int32 = 74
-
-    static func arm(message text: String, exitCode: Int32) {
-        disarm()
-        message = strdup(text)
-        messageLength = strlen(message!)
-        code = exitCode
-        signal(SIGBUS) { _ in
-            if let m = SigbusGuard.message { _ = write(2, m, SigbusGuard.messageLength) }
-            _exit(SigbusGuard.code)
-        }
-    }
-
-    static func disarm() {
-        signal(SIGBUS, SIG_DFL)
-        if let m = message { free(m); message = nil }
     }
 }

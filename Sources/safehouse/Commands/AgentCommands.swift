@@ -43,11 +43,14 @@ struct Agent: ParsableCommand {
 
         /// Starts `safehouse agent serve` with the passphrase on a pipe and waits
         /// until it says it is listening; returns 0, or the server's exit status.
+        /// Handshake: the server says "ready", we answer "ok", and only then does it
+        /// serve — so an `agent start` killed or interrupted midway leaves no agent.
         func spawnServer(keyPath: String, seconds: Int, passphrase: SecureBytes) throws -> Int32 {
             var buf = [CChar](repeating: 0, count: 4096)
             let n = readlink("/proc/self/exe", &buf, buf.count - 1)
             guard n > 0 else { throw VaultError.other("cannot find this program's own path") }
             let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            signal(SIGPIPE, SIG_IGN)  // a server that died must not kill us mid-write
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
             p.arguments = ["agent", "serve", "--identity", keyPath, "--ttl", String(seconds)]
@@ -59,11 +62,11 @@ struct Agent: ParsableCommand {
             p.standardOutput = output
             try p.run()
             let w = input.fileHandleForWriting.fileDescriptor
-            _ = passphrase.withUnsafeBytes { write(w, $0.baseAddress!, $0.count) }
-            _ = write(w, "\n", 1)
-            try input.fileHandleForWriting.close()
-            let said = output.fileHandleForReading.readDataToEndOfFile()
-            if String(decoding: said, as: UTF8.self).hasPrefix("ready") { return 0 }
+            let r = output.fileHandleForReading.fileDescriptor
+            defer { try? input.fileHandleForWriting.close() }
+            let sent = passphrase.withUnsafeBytes { writeAll(w, $0) } && writeAll(w, UnsafeRawBufferPointer(start: "\n", count: 1))
+            if sent, readLine(r) == "ready", writeAll(w, UnsafeRawBufferPointer(start: "ok\n", count: 3)) { return 0 }
+            try? input.fileHandleForWriting.close()
             p.waitUntilExit()
             return p.terminationStatus == 0 ? 1 : p.terminationStatus
         }
@@ -115,14 +118,19 @@ struct Agent: ParsableCommand {
                 signal(SIGINT, SIG_IGN)
                 signal(SIGPIPE, SIG_IGN)
                 closeInheritedDescriptors()
-                let pass = try Passphrase.readLine(fd: 0, name: "standard input")
-                let unlocked = try KeyFile.unlock(path: identity, passphrase: pass)
+                // The passphrase lives only as long as the unlock.
+                let unlocked = try KeyFile.unlock(path: identity, passphrase: try Passphrase.readLine(fd: 0, name: "standard input"))
                 let server = try KeyAgentServer(identity: unlocked)
-                let deadline = Date().addingTimeInterval(TimeInterval(ttl))
-                _ = write(1, "ready\n", 6)
-                // Detach from the caller's pipes and terminal.
+                let deadline = KeyAgent.now() + Double(ttl)
+                // Serve only if `agent start` is still there to confirm.
+                guard writeAll(1, UnsafeRawBufferPointer(start: "ready\n", count: 6)), readLine(0, timeout: 5) == "ok" else {
+                    server.shutdown()
+                    throw ExitCode(1)
+                }
+                // Detach from the caller's pipes, terminal and working directory.
                 let null = open("/dev/null", O_RDWR)
                 if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2); if null > 2 { close(null) } }
+                _ = chdir("/")
                 server.serve(until: deadline)
             }
         }
@@ -134,4 +142,40 @@ struct Agent: ParsableCommand {
             for fd in names.compactMap(Int32.init) where fd > 2 { close(fd) }
         }
     }
+}
+
+/// Writes all of `buffer` to `fd`; false on any failure (EINTR retried).
+func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+    var off = 0
+    while off < buffer.count {
+        let n = write(fd, buffer.baseAddress! + off, buffer.count - off)
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { return false }
+        off += n
+    }
+    return true
+}
+
+/// One short line from `fd` (byte by byte, so nothing after it is consumed);
+/// nil on EOF, error, more than 64 bytes, or no complete line within `timeout` seconds.
+func readLine(_ fd: Int32, timeout: Double? = nil) -> String? {
+    var bytes: [UInt8] = []
+    let end = timeout.map { KeyAgent.now() + $0 }
+    while bytes.count < 64 {
+        if let end {
+            let left = end - KeyAgent.now()
+            guard left > 0 else { return nil }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, Int32(left * 1000) + 1)
+            if r < 0, errno == EINTR { continue }
+            guard r > 0 else { return nil }
+        }
+        var c: UInt8 = 0
+        let n = read(fd, &c, 1)
+        if n < 0, errno == EINTR { continue }
+        guard n == 1 else { return nil }
+        if c == 10 { return String(decoding: bytes, as: UTF8.self) }
+        bytes.append(c)
+    }
+    return nil
 }

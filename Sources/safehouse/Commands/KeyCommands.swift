@@ -82,7 +82,7 @@ extension Key {
 
         func run() throws {
             try guarded {
-                let id = try IdentityOptions.parse(["--identity", file] + (passphraseFile.map { ["--passphrase-file", $0] } ?? [])).unlock()
+                let id = try IdentityOptions.parse(["--identity", file] + (passphraseFile.map { ["--passphrase-file", $0] } ?? [])).unlock(allowAgent: false)
                 Output.print("fingerprint: \(id.fingerprint)")
             }
         }

@@ -52,9 +52,16 @@ struct IdentityOptions: ParsableArguments {
         let header = try KeyFile.readHeader(path: path)
         let card = (try? readText(path + ".pub")).flatMap { try? MemberCard.parse($0, object: path + ".pub") }
         let env = ProcessInfo.processInfo.environment["SAFEHOUSE_NO_AGENT"] ?? ""
-        if allowAgent, !noAgent, env.isEmpty || env == "0", let agent = try KeyAgentClient.connect(for: header.fingerprint) {
-            // `safehouse agent start` unlocked this key earlier; it signs and opens slots for us.
-            return Identity(agent: agent, card: card?.fingerprint == header.fingerprint ? card : nil)
+        if allowAgent, !noAgent, env.isEmpty || env == "0" {
+            do {
+                if let agent = try KeyAgentClient.connect(for: header.fingerprint) {
+                    // `safehouse agent start` unlocked this key earlier; it signs and opens slots for us.
+                    return Identity(agent: agent, card: card?.fingerprint == header.fingerprint ? card : nil)
+                }
+            } catch let e as VaultError {
+                // An agent directory we cannot trust is ignored, not fatal: ask for the passphrase.
+                Output.note("not using the key agent: \(e.message)")
+            }
         }
         let pass = try Passphrase.obtain(file: passphraseFile, prompt: "Passphrase for \(path): ", confirm: false)
         do {

@@ -51,10 +51,10 @@ enum Passphrase {
         return try readLine(fd: tty, name: "/dev/tty")
     }
 
-    /// Reads one line (at most 1024 bytes) from `fd` byte by byte straight into
+    /// Reads one line (at most `maxBytes`) from `fd` byte by byte straight into
     /// secure memory, so no copy of the passphrase sits in a buffer.
     static func readLine(fd: Int32, name: String) throws -> SecureBytes {
-        let buf = try SecureBytes(count: 1024)
+        let buf = try SecureBytes(count: maxBytes + 1)
         var n = 0
         try buf.withUnsafeMutableBytes { b in
             while n < b.count {
@@ -66,6 +66,10 @@ enum Passphrase {
             }
         }
         guard n > 0 else { throw VaultError.usage("the passphrase is empty") }
+        guard n <= maxBytes else { throw VaultError.usage("the passphrase is longer than \(maxBytes) bytes") }
         return try buf.slice(0..<n)
     }
+
+    /// The longest passphrase read from a terminal or a pipe (never cut short silently).
+    static let maxBytes = 1024
 }
