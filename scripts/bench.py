@@ -4,7 +4,7 @@
 Paired runs: every repetition runs each tool once, in turn, so machine noise
 hits all of them alike; we report medians. Peak RSS comes from /usr/bin/time.
 """
-import argparse, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, random, re, shutil, statistics, subprocess, sys, tempfile, time
 
 def sh(cmd, env=None, check=True):
     return subprocess.run(cmd, env=env, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "5")))
     ap.add_argument("--sizes", default=os.environ.get("SIZES", "1M 64M 1G"))
     ap.add_argument("--out", default="Docs/PERFORMANCE-speed.md")
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("BENCH_SEED", "7")), help="order of the commands in each run")
     a = ap.parse_args()
     S = os.path.abspath(a.bin)
     d = a.dir
@@ -118,35 +119,44 @@ def run_all(a, S, d, env, k, v):
                 c = min(left, 8 << 20); f.write(os.urandom(c)); left -= c
         res = {t: [] for t in ["seal", "open", "seal-pass", "open-pass", "age-enc", "age-dec", "age-enc-sync", "age-dec-sync", "gpg-enc", "gpg-dec"]}
         rss = {t: [] for t in res}
-        for r in range(a.runs):
-            out = os.path.join(d, "out")
-            t, m = timed([S, "seal", src, "--vault", v, "--identity", k, "--kind", "coverage", "--country", "KR", "--quiet"], env)
-            res["seal"].append(t); rss["seal"].append(m)
-            rid = sh([S, "list", "--vault", v, "--identity", k, "--json"], env).stdout
-            rid = json.loads(rid)[-1]["id"]
-            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env, [out])
-            res["open"].append(t); rss["open"].append(m)
-            if r == 0 and sh(["cmp", src, out], check=False).returncode != 0:
-                sys.exit("safehouse round trip differs at %s" % s)
-            t, m = timed([S, "seal", src, "--vault", v, "--identity", k, "--no-agent", "--kind", "coverage", "--country", "KR", "--quiet"], env)
-            res["seal-pass"].append(t); rss["seal-pass"].append(m)
-            t, m = timed([S, "open", rid, "--vault", v, "--identity", k, "--no-agent", "--out", out, "--force", "--quiet"], env, [out])
-            res["open-pass"].append(t); rss["open-pass"].append(m)
-            t, m = timed(["age", "-r", recipient, "-o", out + ".age", src], env, [out + ".age"]); res["age-enc"].append(t); rss["age-enc"].append(m)
-            t, m = timed(["age", "-d", "-i", os.path.join(d, "age.key"), "-o", out, out + ".age"], env, [out]); res["age-dec"].append(t); rss["age-dec"].append(m)
+        # Inputs for the decrypting commands, made once, untimed: a record, an .age and a .gpg file.
+        out = os.path.join(d, "out")
+        gpgc = ["gpg", "--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", pf]
+        rid = sh([S, "seal", src, "--vault", v, "--identity", k, "--kind", "coverage", "--country", "KR", "--quiet"], env).stdout.decode().strip()
+        sh([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], env)
+        if sh(["cmp", src, out], check=False).returncode != 0:
+            sys.exit("safehouse round trip differs at %s" % s)
+        age_in, gpg_in = os.path.join(d, "in.age"), os.path.join(d, "in.gpg")
+        sh(["age", "-r", recipient, "-o", age_in, src], env)
+        sh(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", gpg_in, src], env)
+        ak = os.path.join(d, "age.key")
+        jobs = {
+            "seal": ([S, "seal", src, "--vault", v, "--identity", k, "--kind", "coverage", "--country", "KR", "--quiet"], None),
+            "open": ([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], out),
+            "seal-pass": ([S, "seal", src, "--vault", v, "--identity", k, "--no-agent", "--kind", "coverage", "--country", "KR", "--quiet"], None),
+            "open-pass": ([S, "open", rid, "--vault", v, "--identity", k, "--no-agent", "--out", out, "--force", "--quiet"], out),
+            "age-enc": (["age", "-r", recipient, "-o", out, src], out),
+            "age-dec": (["age", "-d", "-i", ak, "-o", out, age_in], out),
             # The same, made durable as safehouse's output is (fsync of the output file).
-            t, m = timed(["sh", "-c", 'age -r "$1" -o "$2" "$3" && sync "$2"', "sh", recipient, out + ".age", src], env, [out + ".age"])
-            res["age-enc-sync"].append(t); rss["age-enc-sync"].append(m)
-            t, m = timed(["sh", "-c", 'age -d -i "$1" -o "$2" "$3" && sync "$2"', "sh", os.path.join(d, "age.key"), out, out + ".age"], env, [out])
-            res["age-dec-sync"].append(t); rss["age-dec-sync"].append(m)
-            gpgc = ["gpg", "--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase-file", pf]
-            t, m = timed(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", out + ".gpg", src], env, [out + ".gpg"])
-            res["gpg-enc"].append(t); rss["gpg-enc"].append(m)
-            t, m = timed(gpgc + ["--decrypt", "-o", out, out + ".gpg"], env, [out]); res["gpg-dec"].append(t); rss["gpg-dec"].append(m)
-            for f in [out, out + ".age", out + ".gpg"]:
-                if os.path.exists(f): os.remove(f)
+            "age-enc-sync": (["sh", "-c", 'age -r "$1" -o "$2" "$3" && sync "$2"', "sh", recipient, out, src], out),
+            "age-dec-sync": (["sh", "-c", 'age -d -i "$1" -o "$2" "$3" && sync "$2"', "sh", ak, out, age_in], out),
+            "gpg-enc": (gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", out, src], out),
+            "gpg-dec": (gpgc + ["--decrypt", "-o", out, gpg_in], out),
+        }
+        res = {t: [] for t in jobs}
+        rss = {t: [] for t in jobs}
+        rng = random.Random(a.seed)
+        for r in range(a.runs):
+            # A new order each run: on a VM, a command's speed depends on what ran just
+            # before it (which pages were freed, what is being written back).
+            order = list(jobs)
+            rng.shuffle(order)
+            for name in order:
+                cmd, output = jobs[name]
+                t, m = timed(cmd, env, [output] if output else [])
+                res[name].append(t); rss[name].append(m)
+            if os.path.exists(out): os.remove(out)
             forget_vault_cache(v)
-            # Keep the vault from growing without bound: one stored copy per size is enough.
         med = {t: statistics.median(x) for t, x in res.items()}
         rows.append((s, n, med, {t: max(x) for t, x in rss.items()}))
         print("%s: %s" % (s, ", ".join("%s %.3fs" % (t, med[t]) for t in med)), flush=True)
@@ -162,7 +172,7 @@ def run_all(a, S, d, env, k, v):
                     t, _ = timed([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"] + extra, env, [out]); fl.append(t)
                     os.remove(out)
             random_access = (s, part, statistics.median(ra), statistics.median(full), statistics.median(ra_pass), statistics.median(full_pass))
-        os.remove(src)
+        for f in [src, age_in, gpg_in]: os.remove(f)
     # Fixed cost: unlock at each KDF level (key verify unlocks and nothing else).
     kdf = []
     for level in ["interactive", "moderate", "sensitive"]:
@@ -174,11 +184,12 @@ def run_all(a, S, d, env, k, v):
     lines = ["## Seal and open vs age and gpg", "",
              "Measured %s on: %s." % (time.strftime("%Y-%m-%d"), machine()),
              "Median of %d paired runs per size (each run: safehouse seal, open, age -r, age -d, gpg --symmetric, gpg --decrypt "
-             "on the same file and disk, plus safehouse seal/open with `--no-agent`; before each, untimed: the output file removed and `sync`); wall time including process start and the "
+             "on the same file and disk, plus safehouse seal/open with `--no-agent`, in a new random order each run (seed %d); "
+             "before each, untimed: the output file removed and `sync`); wall time including process start and the "
              "audit entry. The main columns use a running `safehouse agent` (the key unlocked once, as age's identity file is "
              "unencrypted); the *with unlock* columns pay an Argon2id *interactive* unlock in every command. "
              "MB/s = 10^6 bytes/s. Ratio = age's time / safehouse's time (> 1 means faster than age). safehouse fsyncs what it writes "
-             "before it returns; age does not, so the *age + fsync* column times `age … && sync OUTPUT` (same durability)." % a.runs, "",
+             "before it returns; age does not, so the *age + fsync* column times `age … && sync OUTPUT` (same durability)." % (a.runs, a.seed), "",
              "| size | safehouse seal | age -r | gpg enc | **seal ÷ age** | safehouse open | age -d | gpg dec | **open ÷ age** | age + fsync: enc / dec (÷ safehouse) | seal / open with unlock (÷ age) | peak RSS seal / open / age; with unlock |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s, n, m, r in rows:
