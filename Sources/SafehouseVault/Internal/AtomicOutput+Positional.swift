@@ -4,24 +4,40 @@ import Glibc
 #endif
 
 extension AtomicOutput {
-    /// Writes all of `buffer` at `offset` (parallel writers use disjoint ranges).
-    func pwrite(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws {
-        // Whole aligned blocks from an aligned buffer skip the page cache (O_DIRECT);
-        // the rest (a file's unaligned last batch) is written through it.
+    /// Writes all of `buffer` at `offset`; returns true when it went to the device
+    /// with O_DIRECT (then there is nothing to write back).
+    ///
+    /// Direct writes need the buffer, offset and length aligned to what the file
+    /// system reports (`STATX_DIOALIGN`; 4096 where it reports nothing). Writes
+    /// that share a file-system block are safe only because ParallelBody has a
+    /// single, synchronous writer: never issue direct writes from two threads.
+    @discardableResult
+    func pwrite(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws -> Bool {
         if directFD >= 0, FaultInjection.writeLimit == nil, buffer.count > 0,
-           Int(bitPattern: buffer.baseAddress) % Self.directAlignment == 0,
-           offset % UInt64(Self.directBlock) == 0, buffer.count % Self.directBlock == 0 {
+           Int(bitPattern: buffer.baseAddress) % Self.directMemoryAlignment == 0,
+           offset % UInt64(directBlock) == 0, buffer.count % directBlock == 0 {
             var off = 0
             while off < buffer.count {
                 let n = Glibc.pwrite(directFD, buffer.baseAddress! + off, buffer.count - off, off_t(offset) + off_t(off))
                 if n < 0, errno == EINTR { continue }
-                if n < 0, errno == EINVAL, off == 0 { break }  // the file system wants other alignment: buffered
+                if n < 0, errno == EINVAL {
+                    // The file system wants something else after all: buffered from here on.
+                    disableDirectWrites()
+                    break
+                }
                 if n < 0 { throw VaultError.io(object: errorName, detail: String(cString: strerror(errno))) }
+                if n == 0 { throw VaultError.io(object: errorName, detail: "the device accepted no bytes") }
                 off += n
             }
-            if off == buffer.count { return }
-            if off > 0 { return try pwrite(UnsafeRawBufferPointer(rebasing: buffer[off...]), at: offset + UInt64(off)) }
+            if off == buffer.count { return true }
+            try bufferedPwrite(UnsafeRawBufferPointer(rebasing: buffer[off...]), at: offset + UInt64(off))
+            return false
         }
+        try bufferedPwrite(buffer, at: offset)
+        return false
+    }
+
+    private func bufferedPwrite(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws {
         var off = 0
         while off < buffer.count {
             var want = buffer.count - off
@@ -35,15 +51,28 @@ extension AtomicOutput {
                 if errno == EINTR { continue }
                 throw VaultError.io(object: errorName, detail: String(cString: strerror(errno)))
             }
+            if n == 0 { throw VaultError.io(object: errorName, detail: "the device accepted no bytes") }
             off += n
         }
     }
 
-    /// Buffer alignment for direct writes (a page, enough for any device), and
-    /// the offset and length granularity (a 512-byte sector; the STREAM batch
-    /// sizes are multiples of it).
-    static let directAlignment = 4096
-    static let directBlock = 512
+    /// Buffer alignment for direct writes: a page, at least what any device asks.
+    static let directMemoryAlignment = 4096
+
+    /// The file system's direct-I/O offset alignment for `fd` (`statx` with
+    /// STATX_DIOALIGN, Linux 6.1): nil when direct I/O is unsupported, 4096 when
+    /// the kernel does not say.
+    static func directIOAlignment(_ fd: Int32) -> Int? {
+        guard let statx = statxFunction else { return 4096 }
+        var buf = [UInt8](repeating: 0, count: 256)
+        let rc = buf.withUnsafeMutableBytes { statx(fd, "", 0x1000 /* AT_EMPTY_PATH */, 0x2000 /* STATX_DIOALIGN */, $0.baseAddress!) }
+        guard rc == 0 else { return 4096 }
+        func u32(_ at: Int) -> Int { Int(buf[at]) | Int(buf[at + 1]) << 8 | Int(buf[at + 2]) << 16 | Int(buf[at + 3]) << 24 }
+        guard u32(0) & 0x2000 != 0 else { return 4096 }          // stx_mask: not reported
+        let memAlign = u32(152), offsetAlign = u32(156)            // stx_dio_mem_align, stx_dio_offset_align
+        guard offsetAlign > 0, memAlign > 0, memAlign <= directMemoryAlignment else { return nil }
+        return offsetAlign
+    }
 
     /// Starts writing a range back to disk now (`sync_file_range`, no waiting), so
     /// the fsync at `commit` finds little left to do and disk writes overlap with
@@ -58,4 +87,10 @@ extension AtomicOutput {
 private let syncFileRange: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32)? = {
     guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
     return unsafeBitCast(sym, to: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32).self)
+}()
+
+/// glibc's `statx`, looked up at run time like `sync_file_range`.
+private let statxFunction: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UInt32, UnsafeMutableRawPointer) -> Int32)? = {
+    guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "statx") else { return nil }
+    return unsafeBitCast(sym, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UInt32, UnsafeMutableRawPointer) -> Int32).self)
 }()

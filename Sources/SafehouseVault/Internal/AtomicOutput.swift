@@ -34,6 +34,8 @@ final class AtomicOutput {
     /// A second descriptor for the same file opened with `O_DIRECT` (see
     /// `enableDirectWrites`), or -1.
     private(set) var directFD: Int32 = -1
+    /// Offset and length granularity of direct writes on this file system.
+    private(set) var directBlock = 4096
     private var tempPath: String?
     private var committed = false
     private var flushed = false
@@ -70,9 +72,13 @@ final class AtomicOutput {
     /// (`pwrite`): they go from our buffer to the device without a copy into the
     /// page cache. File systems without `O_DIRECT` keep the buffered path.
     func enableDirectWrites() {
-        guard directFD < 0, fd >= 0 else { return }
+        guard directFD < 0, fd >= 0, let align = Self.directIOAlignment(fd) else { return }
+        directBlock = align
         directFD = open("/proc/self/fd/\(fd)", O_WRONLY | O_CLOEXEC | oDirect)
     }
+
+    /// Writes through the page cache from now on (after the file system refused a direct write).
+    func disableDirectWrites() { closeDirect() }
 
     private func closeDirect() {
         if directFD >= 0 { close(directFD); directFD = -1 }

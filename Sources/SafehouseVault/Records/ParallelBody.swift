@@ -12,11 +12,16 @@ import SafehouseCrypto
 enum ParallelBody {
     static var workers: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
 
+    /// Chunks per batch: 32 of the standard 64 KiB (2 MiB), fewer for the larger
+    /// chunks a header may declare, so the buffer pool stays a few MiB per thread.
+    static func batchChunks(_ chunkSize: Int) -> Int { max(1, min(BodyCodec.chunksPerBatch, (2 << 20) / max(chunkSize, 1))) }
+
     /// Encrypts `length` bytes of `inputFD` into `output`; returns the body hash.
     static func encrypt(inputFD: Int32, length: UInt64, cipher: ChunkCipher, output: AtomicOutput,
                         object: String, progress: BodyCodec.Progress?) throws -> [UInt8] {
-        let plainBatch = cipher.chunkSize * BodyCodec.chunksPerBatch
-        let cipherBatch = plainBatch + BodyCodec.chunksPerBatch * ChunkCipher.tagBytes
+        let per = batchChunks(cipher.chunkSize)
+        let plainBatch = cipher.chunkSize * per
+        let cipherBatch = plainBatch + per * ChunkCipher.tagBytes
         let batches = Int(max(1, (length + UInt64(plainBatch) - 1) / UInt64(plainBatch)))
         return try run(batches: batches, inCapacity: plainBatch, outCapacity: cipherBatch, output: output, progress: { done in
             progress?(min(UInt64(done) * UInt64(plainBatch), length), length)
@@ -25,7 +30,7 @@ enum ParallelBody {
             let want = Int(min(UInt64(plainBatch), length - offset))
             try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
             let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
-                                     firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
+                                     firstIndex: UInt64(k * per), containsLast: k == batches - 1, concurrently: false)
             return (hashes, UInt64(k) * UInt64(cipherBatch), want + hashes.count * ChunkCipher.tagBytes)
         }
     }
@@ -39,8 +44,9 @@ enum ParallelBody {
         guard fstat(inputFD, &st) == 0, UInt64(st.st_size) == total else {
             throw VaultError.badData(object: object, hint: "the encrypted body has the wrong length (truncated or extended)")
         }
-        let plainBatch = cipher.chunkSize * BodyCodec.chunksPerBatch
-        let cipherBatch = plainBatch + BodyCodec.chunksPerBatch * ChunkCipher.tagBytes
+        let per = batchChunks(cipher.chunkSize)
+        let plainBatch = cipher.chunkSize * per
+        let cipherBatch = plainBatch + per * ChunkCipher.tagBytes
         let batches = Int(max(1, (total + UInt64(cipherBatch) - 1) / UInt64(cipherBatch)))
         let bodyHash = try run(batches: batches, inCapacity: cipherBatch, outCapacity: plainBatch, output: output, progress: { done in
             progress?(min(UInt64(done) * UInt64(cipherBatch), total), total)
@@ -51,7 +57,7 @@ enum ParallelBody {
             let hashes: [[UInt8]]
             do {
                 hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
-                                         firstIndex: UInt64(k * BodyCodec.chunksPerBatch), containsLast: k == batches - 1, concurrently: false)
+                                         firstIndex: UInt64(k * per), containsLast: k == batches - 1, concurrently: false)
             } catch {
                 throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
             }
@@ -79,8 +85,9 @@ enum ParallelBody {
     private static func run(batches: Int, inCapacity: Int, outCapacity: Int, output: AtomicOutput, progress: (Int) -> Void,
                             work: @escaping @Sendable (Int, UnsafeMutableRawBufferPointer, UnsafeMutableRawBufferPointer) throws
                                 -> (hashes: [[UInt8]], offset: UInt64, count: Int)) throws -> [UInt8] {
-        let state = FoldState(window: 2 * workers)
-        let threads = min(workers, batches)
+        let threadCount = workers
+        let state = FoldState(window: 2 * threadCount)
+        let threads = min(threadCount, batches)
         let writer = BatchWriter(output: output, buffers: threads + 2, capacity: outCapacity, direct: directWrites, state: state)
         let group = DispatchGroup()
         for _ in 0..<threads {
@@ -102,7 +109,7 @@ enum ParallelBody {
                 }
             }
         }
-        while !state.waitForProgress(total: batches, timeout: 0.1) { progress(state.folded) }
+        while case .some(let folded) = state.waitForProgress(total: batches, timeout: 0.1) { progress(folded) }
         group.wait()
         writer.finish()
         if let e = state.error { throw e }
@@ -116,7 +123,7 @@ enum ParallelBody {
     /// both faster and far steadier (Docs/PERFORMANCE.md). `SAFEHOUSE_DIRECT=0`
     /// writes through the page cache instead (for file systems where O_DIRECT is
     /// slow; where it is unsupported the buffered path is taken anyway).
-    static var directWrites: Bool { ProcessInfo.processInfo.environment["SAFEHOUSE_DIRECT"] != "0" }
+    static let directWrites: Bool = ProcessInfo.processInfo.environment["SAFEHOUSE_DIRECT"] != "0"
 }
 
 /// The single writer: a pool of output buffers, a queue of filled ones, and a
@@ -124,21 +131,19 @@ enum ParallelBody {
 private final class BatchWriter: @unchecked Sendable {
     private let cond = NSCondition()
     private var free: [UnsafeMutableRawBufferPointer]
-    private var all: [UnsafeMutableRawBufferPointer]
+    private let all: [UnsafeMutableRawBufferPointer]
     private var queue: [(UnsafeMutableRawBufferPointer, UInt64, Int)] = []
     private var stopped = false
     private var finishing = false
     private var done = false
     private let output: AtomicOutput
     private let state: FoldState
-    private let direct: Bool
 
     init(output: AtomicOutput, buffers: Int, capacity: Int, direct: Bool, state: FoldState) {
         all = (0..<buffers).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 4096) }
         free = all
         self.output = output
         self.state = state
-        self.direct = direct
         if direct { output.enableDirectWrites() }
         Thread.detachNewThread { [self] in loop() }
     }
@@ -184,8 +189,9 @@ private final class BatchWriter: @unchecked Sendable {
             let (b, offset, count) = queue.removeFirst()
             cond.unlock()
             do {
-                try output.pwrite(UnsafeRawBufferPointer(rebasing: b[0..<count]), at: offset)
-                if !direct { output.startWriteback(at: offset, count: count) }
+                if try !output.pwrite(UnsafeRawBufferPointer(rebasing: b[0..<count]), at: offset) {
+                    output.startWriteback(at: offset, count: count)
+                }
                 giveBack(b)
             } catch {
                 state.fail(error)
@@ -227,11 +233,12 @@ private final class FoldState: @unchecked Sendable {
         cond.lock(); if error == nil { error = e }; cond.broadcast(); cond.unlock()
     }
 
-    /// True once every batch is folded or an error occurred.
-    func waitForProgress(total: Int, timeout: TimeInterval) -> Bool {
+    /// Nil once every batch is folded or an error occurred; else the number
+    /// folded so far (read under the lock), after waiting up to `timeout`.
+    func waitForProgress(total: Int, timeout: TimeInterval) -> Int? {
         cond.lock(); defer { cond.unlock() }
-        if folded >= total || error != nil { return true }
+        if folded >= total || error != nil { return nil }
         _ = cond.wait(until: Date().addingTimeInterval(timeout))
-        return folded >= total || error != nil
+        return folded >= total || error != nil ? nil : folded
     }
 }
