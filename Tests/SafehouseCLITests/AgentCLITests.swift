@@ -57,6 +57,9 @@ struct AgentCLITests {
         // Another member's commands do not use Olga's agent.
         let ivan = try sb.run(["list", "--vault", sb.file("hq"), "--identity", sb.file("ivan")], passphrase: .none, env: env)
         #expect(ivan.status == 64, "\(ivan)")
+        // key verify checks the passphrase itself, never the agent (no passphrase here: 64).
+        let verifyKey = try sb.run(["key", "verify", sb.file("olga")], passphrase: .none, env: env)
+        #expect(verifyKey.status == 64, "\(verifyKey)")
         // A second start is refused (73) and leaves the first running.
         let again = try sb.run(["agent", "start", "--identity", sb.file("olga")], env: env)
         #expect(again.status == 73, "\(again)")
@@ -88,6 +91,10 @@ struct AgentCLITests {
         #expect(wrong.status == 77, "\(wrong)")
         #expect(wrong.errorLines.count == 1 && wrong.stderr.contains("wrong passphrase"), "\(wrong)")
         #expect(!sb.listing("ag").contains { $0.hasSuffix(".sock") } && agentProcesses(sb).isEmpty, "nothing is left behind")
+        // A passphrase longer than the agent reads is refused, not cut short.
+        let long = try sb.run(["agent", "start", "--identity", sb.file("olga")], passphrase: .env(String(repeating: "p", count: 2000)), env: env)
+        #expect(long.status == 64 && long.stderr.contains("longer than 1024 bytes"), "\(long)")
+        #expect(agentProcesses(sb).isEmpty)
         for ttl in ["0", "13h", "soon"] {
             let r = try sb.run(["agent", "start", "--identity", sb.file("olga"), "--ttl", ttl], env: env)
             #expect(r.status == 64, "\(r)")
@@ -129,12 +136,17 @@ struct AgentCLITests {
         let sb = try Sandbox()
         defer { sb.remove() }
         try sb.makeTeam()
+        // Olga's socket name, in a directory others can enter (planted, say, by another user).
+        let show = try sb.run(["key", "show", sb.file("olga")], passphrase: .none)
+        let fp = try #require(show.stdoutLines.first { $0.hasPrefix("fingerprint: ") })
+            .dropFirst("fingerprint: ".count).replacingOccurrences(of: "-", with: "")
         try FileManager.default.createDirectory(atPath: sb.file("ag"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: sb.file("ag/agent-x.sock"), contents: nil)
+        FileManager.default.createFile(atPath: sb.file("ag/agent-\(fp).sock"), contents: nil)
         chmod(sb.file("ag"), 0o755)
-        // A command with a passphrase still works; it says why it ignores the agent only if one would apply.
+        // The command is not refused: it says why it ignores the agent and uses the passphrase.
         let list = try sb.run(["list", "--vault", sb.file("hq"), "--identity", sb.file("olga")], env: agentEnv(sb))
         #expect(list.status == 0, "\(list)")
+        #expect(list.stderr.contains("not using the key agent") && list.stderr.contains("not private"), "\(list)")
     }
 
     @Test func agentEndsAtItsLifetime() throws {

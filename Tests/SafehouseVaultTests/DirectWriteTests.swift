@@ -52,6 +52,13 @@ struct DirectWriteTests {
         #expect(back == a + b)
     }
 
+    @Test func batchesStayNearTwoMiBWhateverTheChunkSize() {
+        #expect(ParallelBody.batchChunks(64 << 10) == 32)
+        #expect(ParallelBody.batchChunks(1 << 20) == 2)
+        #expect(ParallelBody.batchChunks(16 << 20) == 1)
+        #expect(ParallelBody.batchChunks(1000) == 32)
+    }
+
     @Test func theFileSystemsAlignmentIsReadNotAssumed() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -87,6 +87,19 @@ public enum KeyAgent {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Waits until `fd` can be read or `deadline` (on `now()`'s clock) passes;
+    /// true when it can be read.
+    public static func waitReadable(_ fd: Int32, until deadline: Double) -> Bool {
+        while true {
+            let left = deadline - now()
+            guard left > 0 else { return false }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, Int32(left * 1000) + 1)
+            if r < 0, errno == EINTR { continue }
+            return r > 0
+        }
+    }
+
     /// Parses a lifetime: `90`, `90s`, `15m`, `2h`.
     public static func parseTTL(_ text: String) -> Int? {
         var t = text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -153,14 +166,7 @@ enum AgentSocket {
     static func recvAll(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, deadline: Double? = nil) -> Bool {
         var off = 0
         while off < buf.count {
-            if let deadline {
-                let left = deadline - KeyAgent.now()
-                guard left > 0 else { return false }
-                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let r = poll(&p, 1, Int32(left * 1000) + 1)
-                if r < 0, errno == EINTR { continue }
-                guard r > 0 else { return false }
-            }
+            if let deadline, !KeyAgent.waitReadable(fd, until: deadline) { return false }
             let n = recv(fd, buf.baseAddress! + off, buf.count - off, 0)
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return false }

@@ -162,14 +162,7 @@ func readLine(_ fd: Int32, timeout: Double? = nil) -> String? {
     var bytes: [UInt8] = []
     let end = timeout.map { KeyAgent.now() + $0 }
     while bytes.count < 64 {
-        if let end {
-            let left = end - KeyAgent.now()
-            guard left > 0 else { return nil }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, Int32(left * 1000) + 1)
-            if r < 0, errno == EINTR { continue }
-            guard r > 0 else { return nil }
-        }
+        if let end, !KeyAgent.waitReadable(fd, until: end) { return nil }
         var c: UInt8 = 0
         let n = read(fd, &c, 1)
         if n < 0, errno == EINTR { continue }
