@@ -27,9 +27,15 @@ extension Vault {
         if let fault = FaultInjection.fault(named: "audit") {
             throw VaultError.io(object: "audit log", detail: fault)
         }
-        let last = try Row.fetchOne(db, sql: "SELECT seq, leaf_hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db, sql: "SELECT seq, entry, leaf_hash FROM audit ORDER BY seq DESC LIMIT 1")
         let seq: UInt64 = last.map { UInt64(($0["seq"] as Int64) + 1) } ?? 0
         let prev: [UInt8] = last.map { [UInt8]($0["leaf_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
+        let lastTime = try last.map { row -> Int64 in
+            guard let e = try? AuditEntry.parse(canonical: [UInt8](row["entry"] as Data)) else {
+                throw VaultError.badData(object: "audit log entry \(seq - 1)", hint: "the entry is malformed; the log was edited")
+            }
+            return e.time
+        } ?? 0
         var objects = objects
         let actorText: String
         if actor != nil {
@@ -39,7 +45,7 @@ extension Vault {
             actorText = "vault"
             if let claimedActor { objects.append("key:" + claimedActor) }
         }
-        let entry = try AuditEntry(seq: seq, time: Int64(Date().timeIntervalSince1970), actor: actorText, action: action,
+        let entry = try AuditEntry(seq: seq, time: auditTime(after: lastTime), actor: actorText, action: action,
                                objects: objects, outcome: AuditEntry.Outcome(rawValue: outcome.rawValue)!, reason: reason,
                                prevHash: prev, origin: origin)
         let signerPK: [UInt8]
@@ -54,6 +60,15 @@ extension Vault {
         }
         try db.execute(sql: "INSERT INTO audit(seq, entry, signer_key, signature, leaf_hash) VALUES (?, ?, ?, ?, ?)",
                        arguments: [Int64(seq), Data(entry.canonicalBytes()), Data(signerPK), Data(signed.signature), Data(signed.leafHash)])
+    }
+
+    /// The time to stamp on the next entry: never earlier than the last one
+    /// (a clock stepped back must not look like an edited log), and in a field
+    /// or editor vault only the day (a seized laptop shows no exact times).
+    func auditTime(after lastTime: Int64) -> Int64 {
+        var now = Int64(Self.clock().timeIntervalSince1970)
+        if kind != .hq { now -= now % 86_400 }
+        return max(now, lastTime)
     }
 
     /// Appends one entry in its own transaction (for refusals outside any change).

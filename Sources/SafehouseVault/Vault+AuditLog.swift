@@ -17,12 +17,18 @@ extension Vault {
         }
     }
 
-    /// Whether `key` may sign entries for `actor`: the member's own key, or this vault's device key.
+    /// Whether `key` may sign entries for `actor` in this vault's own log.
     func auditTrust(members: [Member]) throws -> (String, [UInt8]) -> Bool {
+        Self.auditTrust(members: members, deviceKey: try deviceKeyPair().publicKey)
+    }
+
+    /// The audit actor rule: an entry whose actor is `vault` verifies only under
+    /// the vault's device key, an entry in a member's name only under that
+    /// member's own key. The device key can therefore never speak for a member.
+    static func auditTrust(members: [Member], deviceKey: [UInt8]) -> (String, [UInt8]) -> Bool {
         var keys: [String: [UInt8]] = [:]
         for m in members { keys[m.fingerprint.compact] = m.card.signKey }
-        let device = try deviceKeyPair().publicKey
-        return { actor, key in key == device || keys[actor] == key }
+        return { actor, key in actor == "vault" ? key == deviceKey : keys[actor] == key }
     }
 
     /// Verifies the log streaming from SQLite: memory stays O(log n) however long the log.

@@ -45,6 +45,13 @@ extension Vault {
                 WHERE o.id IS NULL OR o.type != ? LIMIT 1
                 """, arguments: [Int(ObjectType.subject.rawValue)])
             if let dangling { throw VaultError.badData(object: "subject \(dangling)", hint: "its identity object is missing") }
+            for row in try Row.fetchAll(db, sql: "SELECT s.pseudonym, o.header FROM subjects s JOIN objects o ON o.id = s.object_id") {
+                let p: String = row["pseudonym"]
+                guard try RecordHeader.parse([UInt8](row["header"] as Data), object: "subject \(p)").label == p else {
+                    throw VaultError.badData(object: "subject \(p)", hint: "its signed identity header names another pseudonym (renamed)")
+                }
+            }
+            try verifyTrustHistory(db)
             let result = try verifyAudit(db, checkpoint: nil, members: ms)
             guard case .intact(let size, _) = result else {
                 throw VaultError.badData(object: "audit log entry \(result.firstBadSeq ?? 0)", hint: "\(result); the log was edited")

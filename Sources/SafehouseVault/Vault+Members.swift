@@ -19,6 +19,26 @@ extension Vault {
     func insertMember(_ db: Database, card: MemberCard, endorsedBy: Fingerprint, endorsement: [UInt8], status: String = "active") throws {
         try db.execute(sql: "INSERT OR REPLACE INTO members(fingerprint, card, endorsed_by, endorsement, status) VALUES (?, ?, ?, ?, ?)",
                        arguments: [card.fingerprint.compact, card.text, endorsedBy.compact, Data(endorsement), status])
+        if kind == .hq { try bumpKeyringSerial(db) }
+    }
+
+    /// Changes a member's status at HQ (removal, supersession): a new keyring epoch.
+    func setMemberStatus(_ db: Database, _ member: Fingerprint, _ status: String) throws {
+        try db.execute(sql: "UPDATE members SET status = ? WHERE fingerprint = ?", arguments: [status, member.compact])
+        try bumpKeyringSerial(db)
+    }
+
+    /// HQ's keyring epoch goes up with every change of the member set or a status.
+    func bumpKeyringSerial(_ db: Database) throws {
+        let serial = UInt64(try VaultStore.meta(db, "keyring_serial") ?? "0") ?? 0
+        try VaultStore.setMeta(db, "keyring_serial", String(serial + 1))
+    }
+
+    /// The keyring epoch this vault holds (HQ: its current one; field: the installed keyring's).
+    func keyringSerial(_ db: Database) throws -> UInt64 {
+        guard let text = try VaultStore.meta(db, "keyring_serial") else { return 0 }
+        guard let n = UInt64(text) else { throw VaultError.badData(object: "vault \(directory)", hint: "its keyring serial is damaged") }
+        return n
     }
 
     /// All members, each verified: self-signed card and an endorsement by an
@@ -41,8 +61,10 @@ extension Vault {
             raw[card.fingerprint] = Member(card: card, endorsedBy: by, endorsement: [UInt8](endorsement), status: row["status"])
             order.append(card.fingerprint)
         }
-        try Self.verifyTrust(order.map { raw[$0]! }, root: root, vaultID: teamID)
-        return order.map { raw[$0]! }
+        let all = order.map { raw[$0]! }
+        try Self.verifyTrust(all, root: root, vaultID: teamID)
+        try verifyTrustAnchor(db, members: all)
+        return all
     }
 
     /// Checks that every member is endorsed by an officer whose own trust leads back to the root.
@@ -96,6 +118,7 @@ extension Vault {
                 reason: m == nil ? "this key is not a member of the vault" : "this member was removed or its key superseded",
                 hint: m == nil ? "an officer adds members with `safehouse team add CARD.pub`" : "use your current key"))
         }
+        try requireTrustOwner(db, identity, action: action)
         return m
     }
 
@@ -136,22 +159,17 @@ extension Vault {
         }
     }
 
-    /// The signed team keyring for field vaults.
-    public func exportTeam(by officer: Identity?) throws -> TeamKeyring {
-        let ms = try members()
-        let ring = TeamKeyring(vaultID: teamID, root: root, members: ms.map {
-            TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
-        })
-        guard let officer else {
-            guard kind == .hq, let endorsement = try store.read({ db in try VaultStore.metaBlob(db, "device_endorsement") }) else {
-                throw VaultError.usage("this vault cannot sign a keyring by itself; pass --identity OFFICER_KEY")
-            }
-            let (pk, sk) = try deviceKeyPair()
-            return try ring.signed(byDevice: sk, publicKey: pk, rootEndorsement: endorsement)
-        }
-        try store.write { db in
+    /// The team keyring for field and editor vaults, signed by an officer (a
+    /// device key on a disk never decides who is trusted).
+    public func exportTeam(by officer: Identity) throws -> TeamKeyring {
+        let ring: TeamKeyring = try store.write { db in
             try requireOfficer(officer, db, action: "team-export", objects: [])
-            try appendAudit(db, actor: officer, action: "team-export", objects: ["signed"], outcome: .ok)
+            let ms = try members(db)
+            let serial = try keyringSerial(db)
+            try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(serial)"], outcome: .ok)
+            return TeamKeyring(vaultID: teamID, root: root, serial: serial, members: ms.map {
+                TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
+            })
         }
         return try ring.signed(by: officer)
     }

@@ -63,7 +63,7 @@ extension Vault {
     func sealObject(type: ObjectType, source: BodySource, length: UInt64, metadata: RecordMetadata,
                     recipients: [MemberCard], signer: Identity, object: String,
                     progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil,
-                    hashPlaintext: Bool = false) throws -> (header: RecordHeader, plainHash: [UInt8]?, recordKey: SecureBytes) {
+                    hashPlaintext: Bool = false, label: String = "") throws -> (header: RecordHeader, plainHash: [UInt8]?, recordKey: SecureBytes) {
         let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
         let idText = Encoding.hex(id)
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
@@ -84,7 +84,7 @@ extension Vault {
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
         let slots = try Self.makeSlots(id: id, recordKey: recordKey, recipients: recipients)
-        let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, slots: slots,
+        let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, label: label, slots: slots,
                                     metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
         try out.commit(overwrite: false, as: bodyPath(header))
@@ -156,7 +156,9 @@ extension Vault {
         do {
             try store.write { db in
                 try insertObject(db, header)
-                try appendAudit(db, actor: sealer, action: "seal", objects: [header.idText] + (request.subject.map { [$0] } ?? []), outcome: .ok)
+                // The record's subject stays in its sealed metadata: an entry linking a record
+                // to a pseudonym would show a seized laptop (and every bundle) who is in what.
+                try appendAudit(db, actor: sealer, action: "seal", objects: [header.idText], outcome: .ok)
             }
         } catch {
             unlink(bodyPath(header))

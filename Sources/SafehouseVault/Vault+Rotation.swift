@@ -54,7 +54,7 @@ extension Vault {
         guard oldHash.finalize() == old.bodyHash else { throw VaultError.badData(object: object, hint: "the body does not match its signed header") }
         let nonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let meta = try XChaCha20Poly1305.seal(try opened.metadata.encoded(), key: metaKey, nonce: nonce, ad: RecordHeader.metaAD(type: old.type, id: old.id))
-        let unsigned = RecordHeader(type: old.type, id: old.id, chunkSize: old.chunkSize, plaintextLength: old.plaintextLength,
+        let unsigned = RecordHeader(type: old.type, id: old.id, chunkSize: old.chunkSize, plaintextLength: old.plaintextLength, label: old.label,
                                     slots: try Self.makeSlots(id: old.id, recordKey: newKey, recipients: recipients),
                                     metaNonce: nonce, metaCiphertext: meta, bodyHash: newHash.finalize(), signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
@@ -101,7 +101,7 @@ extension Vault {
                 for (_, n) in replaced {
                     try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?", arguments: [Data(n.encoded()), Int64(n.ciphertextLength), n.idText])
                 }
-                try db.execute(sql: "UPDATE members SET status = 'removed' WHERE fingerprint = ?", arguments: [member.fingerprint.compact])
+                try setMemberStatus(db, member.fingerprint, "removed")
                 try db.execute(sql: "DELETE FROM grants WHERE member = ?", arguments: [member.fingerprint.compact])
                 try appendAudit(db, actor: officer, action: "team-remove", objects: [member.fingerprint.compact] + replaced.map { $0.new.idText }.prefix(60), outcome: .ok)
             }
@@ -142,7 +142,7 @@ extension Vault {
                 try db.execute(sql: "UPDATE objects SET header = ? WHERE id = ?", arguments: [Data(updated.encoded()), h.idText])
             }
             try insertMember(db, card: newCard, endorsedBy: officer.fingerprint, endorsement: try officer.sign(endorsementMessage(newCard)))
-            try db.execute(sql: "UPDATE members SET status = 'superseded' WHERE fingerprint = ?", arguments: [old.fingerprint.compact])
+            try setMemberStatus(db, old.fingerprint, "superseded")
             for row in try Row.fetchAll(db, sql: "SELECT object_id, expires FROM grants WHERE member = ?", arguments: [old.fingerprint.compact]) {
                 let excerpt: String = row["object_id"]
                 let expires: String? = row["expires"]

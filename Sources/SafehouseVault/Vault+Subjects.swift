@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SafehouseAudit
 import SafehouseCrypto
 
 /// A subject identity to register: the sheet entry as JSON (name, aliases,
@@ -50,8 +51,7 @@ extension Vault {
                 taken.insert(p)
                 let meta = RecordMetadata(kind: nil, country: s.country, subject: p, fileName: nil, sealedAt: isoNow(),
                                           sealer: registrar.fingerprint.compact, category: s.category, consent: s.consent)
-                let (h, _, _) = try sealObject(type: .subject, source: .bytes(s.json), length: UInt64(s.json.count), metadata: meta,
-                                               recipients: holders, signer: registrar, object: "subject \(p)", progress: nil)
+                let (h, _, _) = try sealIdentity(s, metadata: meta, pseudonym: p, recipients: holders, signer: registrar)
                 sealed.append((h, p))
             }
             try store.write { db in
@@ -59,7 +59,16 @@ extension Vault {
                     try insertObject(db, h)
                     try db.execute(sql: "INSERT INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
                 }
-                try appendAudit(db, actor: registrar, action: "subject-import", objects: sealed.map(\.1), outcome: .ok)
+                if kind == .hq {
+                    // One entry per 64 pseudonyms: a sheet of any size is audited.
+                    for run in stride(from: 0, to: max(sealed.count, 1), by: AuditEntry.Limits.objectCount) {
+                        let part = sealed[run..<min(run + AuditEntry.Limits.objectCount, sealed.count)].map(\.1)
+                        try appendAudit(db, actor: registrar, action: "subject-import", objects: part, outcome: .ok)
+                    }
+                } else {
+                    // A seized laptop must not show which pseudonyms were registered together.
+                    try appendAudit(db, actor: registrar, action: "subject-import", objects: ["count:\(sealed.count)"], outcome: .ok)
+                }
             }
         } catch {
             for (h, _) in sealed { unlink(bodyPath(h)) }
@@ -127,8 +136,7 @@ extension Vault {
         }
         let meta = RecordMetadata(kind: nil, country: s.country, subject: pseudonym, fileName: nil, sealedAt: isoNow(),
                                   sealer: officer.fingerprint.compact, category: s.category, consent: s.consent)
-        let (h, _, _) = try sealObject(type: .subject, source: .bytes(s.json), length: UInt64(s.json.count), metadata: meta,
-                                       recipients: holders, signer: officer, object: "subject \(pseudonym)", progress: nil)
+        let (h, _, _) = try sealIdentity(s, metadata: meta, pseudonym: pseudonym, recipients: holders, signer: officer)
         do {
             try store.write { db in
                 try insertObject(db, h)
@@ -138,5 +146,18 @@ extension Vault {
             }
         } catch { unlink(bodyPath(h)); throw error }
         unlink(bodyPath(oldHeader))
+    }
+}
+
+extension Vault {
+    /// Seals one identity with its pseudonym signed into the header. The JSON is
+    /// padded with spaces (JSON white space) to a size class, so neither the
+    /// body's length in the header nor the metadata's says how long the names are.
+    func sealIdentity(_ s: SubjectIdentity, metadata: RecordMetadata, pseudonym: String, recipients: [MemberCard],
+                      signer: Identity) throws -> (header: RecordHeader, plainHash: [UInt8]?, recordKey: SecureBytes) {
+        let target = Padding.paddedLength(s.json.count) ?? s.json.count
+        let body = s.json + [UInt8](repeating: 0x20, count: target - s.json.count)
+        return try sealObject(type: .subject, source: .bytes(body), length: UInt64(body.count), metadata: metadata,
+                              recipients: recipients, signer: signer, object: "subject \(pseudonym)", progress: nil, label: pseudonym)
     }
 }

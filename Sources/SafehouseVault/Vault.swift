@@ -27,6 +27,9 @@ public final class Vault: @unchecked Sendable {
     public let root: Fingerprint
     let deviceSeed: SecureBytes
 
+    /// The wall clock, injectable by tests (audit times are clamped to the chain's order).
+    nonisolated(unsafe) static var clock: @Sendable () -> Date = { Date() }
+
     var objectsDirectory: String { directory + "/objects" }
     /// The audit log's origin line (C2SP checkpoint origin).
     public var origin: String { "safehouse.vault/" + Encoding.hex(id) }
@@ -92,13 +95,13 @@ public final class Vault: @unchecked Sendable {
             try VaultStore.setMeta(db, "kind", Kind.hq.rawValue)
             try VaultStore.setMeta(db, "root", card.fingerprint.compact)
             try VaultStore.setMeta(db, "device_seed", blob: seed)
-            try VaultStore.setMeta(db, "format", "1")
+            try VaultStore.setMeta(db, "format", "2")
         }
         let vault = try Vault(directory: directory, store: store)
         let endorsement = try officer.sign(vault.endorsementMessage(card))
         // The root officer vouches for this vault's device key, which signs team keyrings
         // exported without an officer key.
-        let deviceEndorsement = try officer.sign(TeamKeyring.deviceEndorsementMessage(vaultID: id, publicKey: try vault.deviceKeyPair().publicKey))
+        let deviceEndorsement = try officer.sign(Vault.deviceEndorsementMessage(vaultID: id, publicKey: try vault.deviceKeyPair().publicKey))
         try vault.store.write { db in
             try VaultStore.setMeta(db, "device_endorsement", blob: deviceEndorsement)
             try vault.insertMember(db, card: card, endorsedBy: card.fingerprint, endorsement: endorsement)
@@ -107,8 +110,14 @@ public final class Vault: @unchecked Sendable {
         return vault
     }
 
-    /// Creates a field vault trusting a signed team keyring.
-    public static func createField(at directory: String, keyring: TeamKeyring) throws -> Vault {
+    /// Creates a field (or editor) vault trusting a signed team keyring.
+    /// - Parameter owner: the member whose vault it is; its trust state is bound
+    ///   to this key now (else at its first use, see `Vault+Trust`).
+    public static func createField(at directory: String, keyring: TeamKeyring, owner: Identity? = nil) throws -> Vault {
+        if let owner, !keyring.members.contains(where: { $0.card.fingerprint == owner.fingerprint && $0.status == "active" }) {
+            throw VaultError.refused(object: "key \(owner.fingerprint)", reason: "this key is not an active member of the keyring",
+                                     hint: "ask the security officer to add your card and export the keyring again")
+        }
         let store = try prepareDirectory(directory)
         let seed = Random.bytes(Signature.seedBytes)
         try store.write { db in
@@ -119,7 +128,8 @@ public final class Vault: @unchecked Sendable {
             try VaultStore.setMeta(db, "kind", Kind.field.rawValue)
             try VaultStore.setMeta(db, "root", keyring.root.compact)
             try VaultStore.setMeta(db, "device_seed", blob: seed)
-            try VaultStore.setMeta(db, "format", "1")
+            try VaultStore.setMeta(db, "format", "2")
+            try VaultStore.setMeta(db, "keyring_serial", String(keyring.serial))
         }
         let vault = try Vault(directory: directory, store: store)
         try vault.store.write { db in
@@ -127,6 +137,7 @@ public final class Vault: @unchecked Sendable {
                 try vault.insertMember(db, card: m.card, endorsedBy: m.endorsedBy, endorsement: m.endorsement, status: m.status)
             }
             try vault.appendAudit(db, actor: nil, action: "init-field", objects: [keyring.root.compact], outcome: .ok)
+            if let owner { try vault.bindTrust(db, owner: owner) }
         }
         return vault
     }

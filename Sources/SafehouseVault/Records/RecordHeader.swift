@@ -11,7 +11,8 @@ public struct KeySlot: Sendable, Equatable {
 /// The signed header of a sealed object (Docs/FORMAT.md, "Record envelope").
 ///
 /// ```
-/// "SHRC" version=1 u8 | type u8 | id[16] | chunk-size u32 | plaintext-length u64
+/// "SHRC" version=2 u8 | type u8 | id[16] | chunk-size u32 | plaintext-length u64
+/// label-len u8 | label (subject identities: the pseudonym; else empty)
 /// slot-count u16 | slot × n: recipient-fingerprint[20] sealed-box[96]
 /// meta-nonce[24] | meta-len u32 | meta-ciphertext (XChaCha20-Poly1305)
 /// body-hash[32] | signer-fingerprint[20] | signature[64]
@@ -22,7 +23,8 @@ public struct KeySlot: Sendable, Equatable {
 /// without a key (bundle import, `check`).
 public struct RecordHeader: Sendable, Equatable {
     static let magic: [UInt8] = Array("SHRC".utf8)
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
+    static let maxLabelBytes = 32
     static let idBytes = 16
     static let maxSlots = 1024
     static let maxMetaBytes = 1 << 20
@@ -32,6 +34,9 @@ public struct RecordHeader: Sendable, Equatable {
     public let id: [UInt8]
     public let chunkSize: UInt32
     public let plaintextLength: UInt64
+    /// Signed in clear: a subject identity's pseudonym (so a bundle cannot
+    /// rename it), empty for records and excerpts.
+    public var label: String = ""
     public let slots: [KeySlot]
     let metaNonce: [UInt8]
     let metaCiphertext: [UInt8]
@@ -49,6 +54,7 @@ public struct RecordHeader: Sendable, Equatable {
         var w = ByteWriter()
         w.raw(Self.magic); w.u8(Self.version); w.u8(type.rawValue); w.raw(id)
         w.u32(chunkSize); w.u64(plaintextLength)
+        w.u8(UInt8(label.utf8.count)); w.ascii(label)
         w.u16(UInt16(slots.count))
         for s in slots { w.raw(s.recipient.bytes); w.raw(s.box) }
         w.raw(metaNonce); w.blob(metaCiphertext)
@@ -61,14 +67,14 @@ public struct RecordHeader: Sendable, Equatable {
 
     /// A copy with other slots, signed by `signer` (grants, revocations, rotation).
     func resigned(slots: [KeySlot], by identity: Identity) throws -> RecordHeader {
-        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, slots: slots,
+        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
                              metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash,
                              signer: identity.fingerprint, signature: [])
         return h.withSignature(try identity.sign(h.encodedUnsigned()))
     }
 
     func withSignature(_ sig: [UInt8]) -> RecordHeader {
-        RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, slots: slots,
+        RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
                      metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: sig)
     }
 
@@ -82,6 +88,12 @@ public struct RecordHeader: Sendable, Equatable {
         let chunk = try r.u32()
         let len = try r.u64()
         guard chunk >= 1024, chunk <= 1 << 24, len <= maxPlaintextLength else { throw bad }
+        let labelLength = Int(try r.u8())
+        guard labelLength <= maxLabelBytes else { throw bad }
+        let labelBytes = try r.take(labelLength)
+        guard labelBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw bad }
+        let label = String(decoding: labelBytes, as: UTF8.self)
+        guard type == .subject ? Pseudonym.isValid(label) : label.isEmpty else { throw bad }
         let n = Int(try r.u16())
         guard n <= maxSlots else { throw bad }
         var slots: [KeySlot] = []
@@ -97,7 +109,7 @@ public struct RecordHeader: Sendable, Equatable {
         guard let signer = Fingerprint(raw: try r.take(Fingerprint.byteCount)) else { throw bad }
         let sig = try r.take(Signature.bytes)
         try r.expectEnd()
-        return RecordHeader(type: type, id: id, chunkSize: chunk, plaintextLength: len, slots: slots, metaNonce: nonce,
+        return RecordHeader(type: type, id: id, chunkSize: chunk, plaintextLength: len, label: label, slots: slots, metaNonce: nonce,
                             metaCiphertext: meta, bodyHash: bodyHash, signer: signer, signature: sig)
     }
 

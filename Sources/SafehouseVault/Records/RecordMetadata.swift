@@ -1,4 +1,5 @@
 import Foundation
+import SafehouseCrypto
 
 /// Material kinds from the production plan.
 public enum RecordKind: String, CaseIterable, Sendable, Codable {
@@ -37,13 +38,17 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
         public var approvedAt: String
     }
 
+    /// The plaintext that is encrypted: sorted-key JSON padded (ISO/IEC 7816-4)
+    /// to a size class, so the ciphertext's length says nothing of category,
+    /// consent, file name or note.
     func encoded() throws -> [UInt8] {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        return [UInt8](try enc.encode(self))
+        return try Padding.pad([UInt8](try enc.encode(self)))
     }
 
-    static func decode(_ bytes: [UInt8], object: String) throws -> RecordMetadata {
+    static func decode(_ padded: [UInt8], object: String) throws -> RecordMetadata {
+        guard let bytes = Padding.unpad(padded) else { throw VaultError.badData(object: object, hint: "its metadata is not valid") }
         do { return try JSONDecoder().decode(RecordMetadata.self, from: Data(bytes)) } catch {
             throw VaultError.badData(object: object, hint: "its metadata is not valid")
         }

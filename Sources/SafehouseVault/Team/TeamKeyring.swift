@@ -8,6 +8,7 @@ import SafehouseCrypto
 /// safehouse-team v1
 /// vault: <32 hex>
 /// root: <root officer fingerprint, compact>
+/// serial: <keyring epoch, decimal>
 /// member                       (repeated)
 /// <the six lines of the member card>
 /// endorsed-by: <fingerprint>
@@ -30,58 +31,37 @@ public struct TeamKeyring: Sendable, Equatable {
     public let vaultID: [UInt8]
     public let root: Fingerprint
     public let members: [Entry]
-    /// Who signed the whole keyring (binding the member set and every `status:` line).
-    public let signer: KeyringSigner?
+    /// The keyring's epoch: HQ raises it with every change of the member set, so a
+    /// vault can refuse an older keyring than the one it holds.
+    public let serial: UInt64
+    /// Who signed the whole keyring (binding the member set, the serial and every
+    /// `status:` line): always an active officer of the ring.
+    public let signedBy: Fingerprint?
     let signature: [UInt8]?
 
-    /// An officer of the ring, or HQ's vault device key endorsed by the root officer
-    /// (so `team export` without an officer key still writes a signed keyring).
-    public enum KeyringSigner: Sendable, Equatable {
-        case officer(Fingerprint)
-        case hqDevice(publicKey: [UInt8], rootEndorsement: [UInt8])
-    }
-
-    /// The officer who signed, if an officer did.
-    public var signedBy: Fingerprint? { if case .officer(let f) = signer { return f }; return nil }
-
-    init(vaultID: [UInt8], root: Fingerprint, members: [Entry], signer: KeyringSigner? = nil, signature: [UInt8]? = nil) {
-        self.vaultID = vaultID; self.root = root; self.members = members; self.signer = signer; self.signature = signature
+    init(vaultID: [UInt8], root: Fingerprint, serial: UInt64, members: [Entry], signedBy: Fingerprint? = nil, signature: [UInt8]? = nil) {
+        self.vaultID = vaultID; self.root = root; self.serial = serial; self.members = members; self.signedBy = signedBy; self.signature = signature
     }
 
     static func signedMessage(_ body: String) -> [UInt8] { Array("safehouse keyring signature v1\n".utf8) + Array(body.utf8) }
 
-    /// What the root officer signs to vouch for HQ's device key.
-    static func deviceEndorsementMessage(vaultID: [UInt8], publicKey: [UInt8]) -> [UInt8] {
-        Array("safehouse device v1\nvault: \(Encoding.hex(vaultID))\nkey: \(Encoding.base64(publicKey))\n".utf8)
-    }
-
-    private var unsignedText: String { TeamKeyring(vaultID: vaultID, root: root, members: members).text }
+    private var unsignedText: String { TeamKeyring(vaultID: vaultID, root: root, serial: serial, members: members).text }
 
     /// A copy signed by an officer of the keyring.
     func signed(by officer: Identity) throws -> TeamKeyring {
-        TeamKeyring(vaultID: vaultID, root: root, members: members, signer: .officer(officer.fingerprint),
+        TeamKeyring(vaultID: vaultID, root: root, serial: serial, members: members, signedBy: officer.fingerprint,
                     signature: try officer.sign(Self.signedMessage(unsignedText)))
-    }
-
-    /// A copy signed by HQ's device key (endorsed by the root officer at `init`).
-    func signed(byDevice secretKey: SecureBytes, publicKey: [UInt8], rootEndorsement: [UInt8]) throws -> TeamKeyring {
-        TeamKeyring(vaultID: vaultID, root: root, members: members, signer: .hqDevice(publicKey: publicKey, rootEndorsement: rootEndorsement),
-                    signature: try Signature.sign(Self.signedMessage(unsignedText), secretKey: secretKey))
     }
 
     /// Canonical text.
     public var text: String {
-        var s = "safehouse-team v1\nvault: \(Encoding.hex(vaultID))\nroot: \(root.compact)\n"
+        var s = "safehouse-team v1\nvault: \(Encoding.hex(vaultID))\nroot: \(root.compact)\nserial: \(serial)\n"
         for m in members {
             s += "member\n" + m.card.text
             s += "endorsed-by: \(m.endorsedBy.compact)\nendorsement: \(Encoding.base64(m.endorsement))\nstatus: \(m.status)\nend\n"
         }
-        switch (signer, signature) {
-        case (.officer(let f)?, let sig?):
+        if let f = signedBy, let sig = signature {
             s += "signed-by: \(f.compact)\nkeyring-sig: \(Encoding.base64(sig))\n"
-        case (.hqDevice(let pk, let endorsement)?, let sig?):
-            s += "signed-by: hq-device \(Encoding.base64(pk)) \(Encoding.base64(endorsement))\nkeyring-sig: \(Encoding.base64(sig))\n"
-        default: break
         }
         return s
     }
@@ -95,8 +75,12 @@ public struct TeamKeyring: Sendable, Equatable {
               lines[1].hasPrefix("vault: "), let vid = Encoding.unhex(String(lines[1].dropFirst(7))), vid.count == 16,
               lines[2].hasPrefix("root: "), let root = Fingerprint(text: String(lines[2].dropFirst(6))),
               root.compact == String(lines[2].dropFirst(6)) else { throw bad }
+        guard lines.count >= 4, lines[3].hasPrefix("serial: "), let serial = UInt64(lines[3].dropFirst(8)),
+              String(serial) == String(lines[3].dropFirst(8)) else {
+            throw VaultError.badData(object: object, hint: "the keyring has no serial number (an old format); ask the security officer for a fresh `safehouse team export`")
+        }
         var entries: [Entry] = []
-        var i = 3
+        var i = 4
         // The whole keyring must be signed: without it a member could be dropped or
         // have its status changed on the way to a field laptop.
         guard lines.count >= 5, lines[lines.count - 2].hasPrefix("signed-by: "), lines[lines.count - 1].hasPrefix("keyring-sig: "),
@@ -104,15 +88,9 @@ public struct TeamKeyring: Sendable, Equatable {
             throw VaultError.badData(object: object, hint: "the keyring is not signed as a whole (signed-by / keyring-sig lines); export it again with a current `safehouse team export`")
         }
         let by = String(lines[lines.count - 2].dropFirst(11))
-        let signer: KeyringSigner
-        if by.hasPrefix("hq-device ") {
-            let parts = by.split(separator: " ")
-            guard parts.count == 3, let pk = Encoding.unbase64(String(parts[1])), pk.count == Signature.publicKeyBytes,
-                  let endorsement = Encoding.unbase64(String(parts[2])), endorsement.count == Signature.bytes else { throw bad }
-            signer = .hqDevice(publicKey: pk, rootEndorsement: endorsement)
-        } else {
-            guard let f = Fingerprint(text: by), f.compact == by else { throw bad }
-            signer = .officer(f)
+        // Only an officer signs a keyring: a device key on a disk must never decide who is trusted.
+        guard let signer = Fingerprint(text: by), signer.compact == by else {
+            throw VaultError.badData(object: object, hint: "the keyring is not signed by an officer; ask a security officer for `safehouse team export --identity OFFICER_KEY`")
         }
         let memberLines = lines.count - 2
         while i < memberLines {
@@ -129,22 +107,15 @@ public struct TeamKeyring: Sendable, Equatable {
             entries.append(Entry(card: card, endorsedBy: by, endorsement: sig, status: status))
             i += 11
         }
-        let ring = TeamKeyring(vaultID: vid, root: root, members: entries, signer: signer, signature: signature)
+        let ring = TeamKeyring(vaultID: vid, root: root, serial: serial, members: entries, signedBy: signer, signature: signature)
         do {
             try Vault.verifyTrust(entries.map { Member(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status) },
                                   root: root, vaultID: vid)
         } catch { throw bad }
         guard entries.contains(where: { $0.card.fingerprint == root }) else { throw bad }
-        let message = signedMessage(TeamKeyring(vaultID: vid, root: root, members: entries).text)
-        switch signer {
-        case .officer(let f):
-            guard let officer = entries.first(where: { $0.card.fingerprint == f }), officer.card.role == .officer, officer.status == "active",
-                  Signature.verify(signature, message: message, publicKey: officer.card.signKey) else { throw bad }
-        case .hqDevice(let pk, let endorsement):
-            guard let rootCard = entries.first(where: { $0.card.fingerprint == root })?.card,
-                  Signature.verify(endorsement, message: deviceEndorsementMessage(vaultID: vid, publicKey: pk), publicKey: rootCard.signKey),
-                  Signature.verify(signature, message: message, publicKey: pk) else { throw bad }
-        }
+        let message = signedMessage(TeamKeyring(vaultID: vid, root: root, serial: serial, members: entries).text)
+        guard let officer = entries.first(where: { $0.card.fingerprint == signer }), officer.card.role == .officer, officer.status == "active",
+              Signature.verify(signature, message: message, publicKey: officer.card.signKey) else { throw bad }
         return ring
     }
 }

@@ -99,15 +99,14 @@ struct Init: ParsableCommand {
     func run() throws {
         try guarded {
             if let team {
-                guard id.identity == nil else { throw VaultError.usage("give either --team (field vault) or --identity (HQ vault), not both") }
                 let ring = try TeamKeyring.parse(try readText(team), object: team)
-                let v = try Vault.createField(at: vault.path, keyring: ring)
+                // With --identity (or $SAFEHOUSE_IDENTITY) the vault is bound to its owner now,
+                // so no offline edit of its trust state can go unnoticed; else at its first use.
+                let owner = id.keyPath == nil ? nil : try id.unlock()
+                let v = try Vault.createField(at: vault.path, keyring: ring, owner: owner)
                 Output.note("field vault created at \(vault.path); it trusts root officer \(v.root)")
-                if let by = ring.signedBy {
-                    Output.note("the keyring is signed by officer \(by)")
-                } else {
-                    Output.note("the keyring is signed by the HQ vault, vouched for by the root officer")
-                }
+                if let by = ring.signedBy { Output.note("the keyring (serial \(ring.serial)) is signed by officer \(by)") }
+                if let owner { Output.note("bound to your key \(owner.fingerprint)") }
                 Output.hint("compare that fingerprint aloud with your security officer before sealing")
             } else {
                 let path = try id.requirePath()

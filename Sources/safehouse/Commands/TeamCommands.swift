@@ -53,13 +53,13 @@ struct Team: ParsableCommand {
         func run() throws {
             try guarded {
                 let v = try vault.open()
-                // The whole keyring is always signed — by the officer given with --identity
-                // (or $SAFEHOUSE_IDENTITY), else by HQ's device key, which the root officer
-                // vouched for at `init` — so no member or `status:` line can be changed in transit.
-                let officer = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
-                let ring = try v.exportTeam(by: officer)
+                // The whole keyring is signed by the officer, so no member, serial or
+                // `status:` line can be changed in transit.
+                guard id.keyPath != nil else {
+                    throw VaultError.usage("a keyring is signed by a security officer: pass --identity OFFICER_KEY")
+                }
+                let ring = try v.exportTeam(by: try id.unlock(auditIn: v))
                 try writePublicFile(ring.text, to: out, force: force)
-                _ = officer
             }
         }
     }

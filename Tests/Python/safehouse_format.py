@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""An independent reader of Safehouse's byte formats, written from
+Docs/FORMAT.md alone (not ported from the Swift code), so a test can check that
+the document is complete and that the Swift code does what it says.
+
+    safehouse_format.py open-record  --vault DIR --key KEYFILE --passphrase-env VAR --id ID --out FILE
+    safehouse_format.py open-subject --vault DIR --key KEYFILE --passphrase-env VAR --pseudonym P
+    safehouse_format.py verify-bundle FILE --team TEAMFILE
+
+`--passphrase-file FILE` may stand for `--passphrase-env VAR`.
+
+Primitives: Argon2id, Ed25519, X25519, ChaCha20-Poly1305 from `cryptography`;
+BLAKE2b (keyed, salted, personalised) from `hashlib`; XChaCha20-Poly1305 and
+the sealed box (`crypto_box_seal_open`) from PyNaCl.
+
+Exit codes as the CLI's: 0 done, 64 usage, 65 bad or tampered data, 66 missing
+input, 73 output exists, 77 wrong passphrase. Nothing is written on failure;
+no secret and no identity is ever printed to stderr.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import sys
+import unicodedata
+
+try:
+    from cryptography.exceptions import InvalidSignature, InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    from cryptography.hazmat.primitives import serialization
+    import nacl.bindings
+    import nacl.exceptions
+    import nacl.public
+except ImportError as e:  # the Swift test requires these modules: fail loudly
+    sys.stderr.write(f"safehouse_format: error: a Python module is missing ({e}); run scripts/setup.sh\n")
+    sys.exit(1)
+
+EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_CANTCREAT, EX_NOPERM = 64, 65, 66, 73, 77
+RAW = dict(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
+
+
+class Fail(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def bad(message):
+    return Fail(EX_DATAERR, message)
+
+
+# ---------------------------------------------------------------- primitives
+
+def blake2b(data, size, key=b"", salt=b"", person=b""):
+    return hashlib.blake2b(data, digest_size=size, key=key, salt=salt, person=person).digest()
+
+
+def kdf(master, subkey_id, context, size=32):
+    """crypto_kdf_derive_from_key: BLAKE2b of the empty message, key = master,
+    salt = subkey id (u64 little-endian) ‖ 8 zero bytes, personal = context ‖ 8 zero bytes."""
+    assert len(master) == 32 and len(context) == 8
+    return blake2b(b"", size, key=master, salt=struct.pack("<Q", subkey_id) + bytes(8), person=context + bytes(8))
+
+
+def ed25519_verify(public_key, signature, message):
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def xchacha_open(key, nonce, ciphertext, ad):
+    try:
+        return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, ad, nonce, key)
+    except nacl.exceptions.CryptoError:
+        return None
+
+
+def b32(raw):
+    return base64.b32encode(raw).decode().lower().rstrip("=")
+
+
+def strict_b64(text, size):
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise bad("bad base64")
+    if base64.b64encode(raw).decode() != text or len(raw) != size:
+        raise bad("bad base64")
+    return raw
+
+
+class Reader:
+    """Bounds-checked big-endian reads."""
+
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        if n < 0 or self.pos + n > len(self.data):
+            raise bad("truncated")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def u8(self): return self.take(1)[0]
+    def u16(self): return struct.unpack(">H", self.take(2))[0]
+    def u32(self): return struct.unpack(">I", self.take(4))[0]
+    def u64(self): return struct.unpack(">Q", self.take(8))[0]
+
+    def end(self):
+        if self.pos != len(self.data):
+            raise bad("trailing bytes")
+
+
+# ---------------------------------------------------------------- passphrases
+
+def passphrase(args):
+    """The bytes the CLI hashes: $VAR exactly as set; a file's bytes up to the first CR or LF."""
+    if args.passphrase_env:
+        value = os.environb.get(args.passphrase_env.encode())
+        if not value:
+            raise Fail(EX_USAGE, f"${args.passphrase_env} is not set or empty")
+        return value
+    if args.passphrase_file:
+        try:
+            with open(args.passphrase_file, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            raise Fail(EX_NOINPUT, "the passphrase file does not exist")
+        cut = min([i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0] or [len(raw)])
+        if cut == 0:
+            raise Fail(EX_USAGE, "the passphrase file is empty")
+        return raw[:cut]
+    raise Fail(EX_USAGE, "give --passphrase-env VAR or --passphrase-file FILE")
+
+
+# ---------------------------------------------------------------- key file
+
+def unlock_key_file(path, secret):
+    """Returns (sign seed, box secret, sign public key, box public key)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(4097)
+    except FileNotFoundError:
+        raise Fail(EX_NOINPUT, "the key file does not exist")
+    r = Reader(data)
+    if r.take(4) != b"SHKF" or r.u8() != 1 or r.u8() != 2:
+        raise bad("not a safehouse secret key file")
+    ops, mem = r.u64(), r.u64()
+    if not (1 <= ops <= 64 and 8192 <= mem <= 4 << 30):
+        raise bad("key file costs out of range")
+    salt, nonce, sign_pk, box_pk = r.take(16), r.take(24), r.take(32), r.take(32)
+    ad = data[:r.pos]
+    length = r.u32()
+    if length != 80:
+        raise bad("key file ciphertext length")
+    ciphertext = r.take(length)
+    r.end()
+    key = Argon2id(salt=salt, length=32, iterations=ops, lanes=1, memory_cost=mem // 1024).derive(secret)
+    payload = xchacha_open(key, nonce, ciphertext, ad)
+    if payload is None:
+        raise Fail(EX_NOPERM, "wrong passphrase, or the key file was altered")
+    seed, box_sk = payload[:32], payload[32:]
+    if (Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(**RAW) != sign_pk
+            or X25519PrivateKey.from_private_bytes(box_sk).public_key().public_bytes(**RAW) != box_pk):
+        raise bad("the key file's public keys do not match its secret keys")
+    return seed, box_sk, sign_pk, box_pk
+
+
+def fingerprint(sign_pk, box_pk):
+    return blake2b(b"safehouse fingerprint v1\n" + sign_pk + box_pk, 20)
+
+
+# ---------------------------------------------------------------- cards, team
+
+class Card:
+    def __init__(self, text):
+        if not text.endswith("\n"):
+            raise bad("card")
+        lines = text[:-1].split("\n")
+        keys = ["name", "role", "sign", "box", "self-sig"]
+        if len(lines) != 6 or lines[0] != "safehouse-card v1":
+            raise bad("card")
+        values = []
+        for line, key in zip(lines[1:], keys):
+            if not line.startswith(key + ": "):
+                raise bad("card")
+            values.append(line[len(key) + 2:])
+        self.name, self.role = values[0], values[1]
+        # (The 64-character limit counts grapheme clusters; a reader need not enforce it.)
+        if self.role not in ("interviewer", "editor", "officer") or not self.name \
+                or self.name != self.name.strip() or any(unicodedata.category(c) in ("Cc", "Cf") for c in self.name):
+            raise bad("card")
+        self.sign_pk, self.box_pk = strict_b64(values[2], 32), strict_b64(values[3], 32)
+        self.self_sig = strict_b64(values[4], 64)
+        self.text = text
+        signed = "".join(line + "\n" for line in lines[:5]).encode()
+        if not ed25519_verify(self.sign_pk, self.self_sig, signed):
+            raise bad("card self-signature")
+        self.fingerprint = fingerprint(self.sign_pk, self.box_pk)
+
+
+def endorsement_message(card, team_id_hex):
+    return f"safehouse endorsement v1\nvault: {team_id_hex}\n".encode() + card.text.encode()
+
+
+def verify_trust(members, root_fp, team_id_hex):
+    """members: list of (card, endorsed_by fp, endorsement sig). Every one must be
+    endorsed by an officer whose own trust leads back to the self-endorsed root."""
+    by_fp = {c.fingerprint: (c, e, s) for c, e, s in members}
+    trusted, changed = set(), True
+    while changed:
+        changed = False
+        for card, endorser_fp, sig in members:
+            if card.fingerprint in trusted:
+                continue
+            is_root = card.fingerprint == root_fp and endorser_fp == root_fp
+            endorser = by_fp.get(endorser_fp)
+            if (is_root or endorser_fp in trusted) and endorser and endorser[0].role == "officer" \
+                    and ed25519_verify(endorser[0].sign_pk, sig, endorsement_message(card, team_id_hex)):
+                trusted.add(card.fingerprint)
+                changed = True
+    if len(trusted) != len(members) or root_fp not in trusted:
+        raise bad("a member is not endorsed by a trusted officer")
+
+
+def parse_keyring(text):
+    """A signed team keyring: returns (team id hex, {fingerprint: (card, status)})."""
+    lines = [l for l in text.split("\n") if l.strip() and not l.startswith("#")]
+    if len(lines) < 5 or lines[0] != "safehouse-team v1" or not lines[1].startswith("vault: ") \
+            or not lines[2].startswith("root: "):
+        raise bad("not a team keyring")
+    team_id = lines[1][7:]
+    if len(team_id) != 32 or any(c not in "0123456789abcdef" for c in team_id):
+        raise bad("keyring vault id")
+    root_text = lines[2][6:]
+    if not lines[-2].startswith("signed-by: ") or not lines[-1].startswith("keyring-sig: "):
+        raise bad("the keyring is not signed as a whole")
+    signature = strict_b64(lines[-1][13:], 64)
+    signer = lines[-2][11:]
+    members, statuses, i = [], {}, 3
+    body_end = len(lines) - 2
+    while i < body_end:
+        if lines[i] != "member" or i + 10 >= body_end or lines[i + 10] != "end":
+            raise bad("keyring member block")
+        card = Card("".join(l + "\n" for l in lines[i + 1:i + 7]))
+        if not lines[i + 7].startswith("endorsed-by: ") or not lines[i + 8].startswith("endorsement: ") \
+                or not lines[i + 9].startswith("status: "):
+            raise bad("keyring member block")
+        endorser = lines[i + 7][13:]
+        status = lines[i + 9][8:]
+        if status not in ("active", "removed", "superseded") or card.fingerprint in statuses:
+            raise bad("keyring member block")
+        members.append((card, fp_from_text(endorser), strict_b64(lines[i + 8][13:], 64)))
+        statuses[card.fingerprint] = (card, status)
+        i += 11
+    root_fp = fp_from_text(root_text)
+    verify_trust(members, root_fp, team_id)
+    # The signature covers the canonical text of everything above signed-by (comments and blank lines dropped).
+    canonical = "".join(l + "\n" for l in lines[:body_end])
+    message = b"safehouse keyring signature v1\n" + canonical.encode()
+    if signer.startswith("hq-device "):
+        parts = signer.split(" ")
+        if len(parts) != 3:
+            raise bad("keyring signer")
+        device_pk, endorsement = strict_b64(parts[1], 32), strict_b64(parts[2], 64)
+        root_card = statuses[root_fp][0]
+        device_msg = f"safehouse device v1\nvault: {team_id}\nkey: {parts[1]}\n".encode()
+        if not ed25519_verify(root_card.sign_pk, endorsement, device_msg) or not ed25519_verify(device_pk, signature, message):
+            raise bad("keyring signature")
+    else:
+        officer = statuses.get(fp_from_text(signer))
+        if not officer or officer[0].role != "officer" or officer[1] != "active" \
+                or not ed25519_verify(officer[0].sign_pk, signature, message):
+            raise bad("keyring signature")
+    return team_id, statuses
+
+
+def fp_from_text(text):
+    if len(text) != 32 or any(c not in "abcdefghijklmnopqrstuvwxyz234567" for c in text):
+        raise bad("fingerprint")
+    raw = base64.b32decode(text.upper() + "====")
+    if b32(raw) != text:
+        raise bad("fingerprint")
+    return raw
+
+
+# ---------------------------------------------------------------- record header
+
+TYPES = {1: "record", 2: "excerpt", 3: "subject"}
+PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SIZE_CLASSES = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
+TAG = 16
+
+
+def valid_pseudonym(p):
+    return len(p) == 6 and p[0] in PSEUDONYM_ALPHABET and p[0].isalpha() and p[1] == "-" \
+        and all(c in PSEUDONYM_ALPHABET for c in p[2:])
+
+
+class Header:
+    def __init__(self, data):
+        r = Reader(data)
+        if r.take(4) != b"SHRC":
+            raise bad("not a record header")
+        self.version = r.u8()
+        if self.version != 2:
+            raise bad("unknown record header version")
+        self.type = r.u8()
+        if self.type not in TYPES:
+            raise bad("unknown object type")
+        self.id = r.take(16)
+        self.chunk_size, self.length = r.u32(), r.u64()
+        if not (1024 <= self.chunk_size <= 1 << 24) or self.length > 1 << 50:
+            raise bad("chunk size or length out of range")
+        label = r.take(r.u8())
+        if len(label) > 32 or any(not 0x20 < b < 0x7F for b in label):
+            raise bad("label")
+        self.label = label.decode("ascii")
+        if (self.type == 3) != bool(self.label) or (self.label and not valid_pseudonym(self.label)):
+            raise bad("label")
+        n = r.u16()
+        if n > 1024:
+            raise bad("too many slots")
+        self.slots = []
+        for _ in range(n):
+            fp, box = r.take(20), r.take(96)
+            if any(fp == f for f, _ in self.slots):
+                raise bad("duplicate slot")
+            self.slots.append((fp, box))
+        self.meta_nonce = r.take(24)
+        m = r.u32()
+        if m > 1 << 20 or m < TAG:
+            raise bad("metadata length")
+        self.meta_ciphertext = r.take(m)
+        self.body_hash = r.take(32)
+        self.signer = r.take(20)
+        self.signed = data[:r.pos]
+        self.signature = r.take(64)
+        r.end()
+        self.id_hex = self.id.hex()
+
+    @property
+    def chunks(self):
+        return max(1, -(-self.length // self.chunk_size))
+
+    @property
+    def ciphertext_length(self):
+        return self.length + self.chunks * TAG
+
+    def verify(self, cards):
+        """Signature by a member of `cards` ({fingerprint: Card}) allowed to sign this type."""
+        card = cards.get(self.signer)
+        if card is None or not ed25519_verify(card.sign_pk, self.signature, self.signed):
+            raise bad(f"record {self.id_hex}: its signature does not verify against a team member")
+        allowed = card.role == "officer" if self.type == 2 else card.role != "editor"
+        if not allowed:
+            raise bad(f"record {self.id_hex}: signed by a member whose role may not sign it")
+
+    def open_slot(self, mine, box_sk):
+        """The record key from the slot addressed to fingerprint `mine`."""
+        for fp, box in self.slots:
+            if fp == mine:
+                try:
+                    payload = nacl.public.SealedBox(nacl.public.PrivateKey(box_sk)).decrypt(box)
+                except nacl.exceptions.CryptoError:
+                    raise bad(f"record {self.id_hex}: the key slot does not open")
+                if len(payload) != 48 or payload[:16] != self.id:
+                    raise bad(f"record {self.id_hex}: the key slot belongs to another record")
+                return payload[16:]
+        raise Fail(EX_NOPERM, f"record {self.id_hex}: you hold no key slot for it")
+
+    def metadata(self, record_key):
+        ad = b"SHRC" + bytes([self.version, self.type]) + self.id + b"meta"
+        padded = xchacha_open(kdf(record_key, 2, b"SHrecord"), self.meta_nonce, self.meta_ciphertext, ad)
+        if padded is None:
+            raise bad(f"record {self.id_hex}: its metadata does not authenticate")
+        return json.loads(unpad(padded))
+
+
+def unpad(padded):
+    """ISO/IEC 7816-4 padding to the smallest size class holding the JSON and one padding byte."""
+    if len(padded) not in SIZE_CLASSES:
+        raise bad("metadata is not padded to a size class")
+    stripped = padded.rstrip(b"\x00")
+    if not stripped.endswith(b"\x80"):
+        raise bad("metadata padding")
+    json_bytes = stripped[:-1]
+    if min(c for c in SIZE_CLASSES if c > len(json_bytes)) != len(padded):
+        raise bad("metadata is padded beyond its size class")
+    return json_bytes
+
+
+def decrypt_body(path, header, record_key, sink):
+    """STREAM over ChaCha20-Poly1305-IETF; checks every tag and the signed body hash.
+    `sink` gets plaintext chunks; the caller must discard them if this raises."""
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise bad(f"record {header.id_hex}: its encrypted body file is missing")
+    if size != header.ciphertext_length:
+        raise bad(f"record {header.id_hex}: the encrypted body has the wrong length")
+    aead = ChaCha20Poly1305(kdf(record_key, 1, b"SHrecord"))
+    outer = hashlib.blake2b(digest_size=32)
+    outer.update(b"safehouse body v1")
+    full = header.chunk_size + TAG
+    with open(path, "rb") as f:
+        for i in range(header.chunks):
+            last = i == header.chunks - 1
+            chunk = f.read(full if not last else size - i * full)
+            outer.update(blake2b(chunk, 32))
+            nonce = i.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+            try:
+                sink(aead.decrypt(nonce, chunk, None))
+            except InvalidTag:
+                raise bad(f"record {header.id_hex}: the record is damaged or was tampered with")
+    if outer.digest() != header.body_hash:
+        raise bad(f"record {header.id_hex}: the body does not match its signed header")
+
+
+# ---------------------------------------------------------------- vault
+
+class VaultDB:
+    def __init__(self, directory):
+        self.directory = directory
+        path = os.path.join(directory, "vault.sqlite")
+        if not os.path.exists(path):
+            raise Fail(EX_NOINPUT, f"no vault at {directory}")
+        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+    def meta(self, key):
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise bad(f"vault meta {key} missing")
+        return row[0].decode() if isinstance(row[0], bytes) else row[0]
+
+    def cards(self):
+        """Every member card, checked: self-signature, fingerprint column, endorsement chain to the root."""
+        members, cards = [], {}
+        for fp_text, card_text, endorser, endorsement in self.db.execute(
+                "SELECT fingerprint, card, endorsed_by, endorsement FROM members"):
+            card = Card(card_text)
+            if b32(card.fingerprint) != fp_text:
+                raise bad("a member row's fingerprint does not match its card")
+            members.append((card, fp_from_text(endorser), bytes(endorsement)))
+            cards[card.fingerprint] = card
+        verify_trust(members, fp_from_text(self.meta("root")), self.meta("team_id"))
+        return cards
+
+    def header(self, object_id):
+        row = self.db.execute("SELECT type, header FROM objects WHERE id = ?", (object_id,)).fetchone()
+        if row is None:
+            raise Fail(EX_NOINPUT, f"record {object_id} is not in the vault")
+        h = Header(bytes(row[1]))
+        if h.id_hex != object_id or h.type != row[0]:
+            raise bad(f"record {object_id}: its header belongs to another record")
+        return h
+
+    def body_path(self, h):
+        return os.path.join(self.directory, "objects", f"{h.id_hex}-{h.body_hash[:6].hex()}.body")
+
+
+def unlock(args):
+    seed, box_sk, sign_pk, box_pk = unlock_key_file(args.key, passphrase(args))
+    return box_sk, sign_pk, box_pk
+
+
+def opened(vault, object_id, identity):
+    box_sk, sign_pk, box_pk = identity
+    h = vault.header(object_id)
+    h.verify(vault.cards())
+    key = h.open_slot(fingerprint(sign_pk, box_pk), box_sk)
+    return h, key, h.metadata(key)
+
+
+def cmd_open_record(args):
+    if os.path.lexists(args.out):
+        raise Fail(EX_CANTCREAT, f"{args.out} exists")
+    vault = VaultDB(args.vault)
+    h, key, _ = opened(vault, args.id, unlock(args))
+    tmp = args.out + ".partial"
+    try:
+        with open(tmp, "xb") as out:
+            decrypt_body(vault.body_path(h), h, key, out.write)
+        os.rename(tmp, args.out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cmd_open_subject(args):
+    vault = VaultDB(args.vault)
+    row = vault.db.execute("SELECT object_id FROM subjects WHERE pseudonym = ?", (args.pseudonym,)).fetchone()
+    if row is None:
+        raise Fail(EX_NOINPUT, f"subject {args.pseudonym} is not in the vault")
+    h, key, meta = opened(vault, row[0], unlock(args))
+    if h.type != 3 or h.label != args.pseudonym or meta.get("subject") != args.pseudonym:
+        raise bad(f"subject {args.pseudonym}: its identity object belongs to another pseudonym")
+    parts = []
+    decrypt_body(vault.body_path(h), h, key, parts.append)
+    identity = b"".join(parts).rstrip(b" ")  # the JSON is padded with spaces to a size class
+    try:
+        value = json.loads(identity.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise bad(f"subject {args.pseudonym}: its identity is not JSON")
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise bad(f"subject {args.pseudonym}: its identity has no name")
+    sys.stdout.buffer.write(identity + b"\n")
+
+
+def cmd_verify_bundle(args):
+    raise Fail(EX_USAGE, "verify-bundle: not written yet")
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="safehouse_format.py")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def keyed(sp):
+        sp.add_argument("--vault", required=True)
+        sp.add_argument("--key", required=True)
+        g = sp.add_mutually_exclusive_group(required=True)
+        g.add_argument("--passphrase-env")
+        g.add_argument("--passphrase-file")
+
+    o = sub.add_parser("open-record")
+    keyed(o)
+    o.add_argument("--id", required=True)
+    o.add_argument("--out", required=True)
+    s = sub.add_parser("open-subject")
+    keyed(s)
+    s.add_argument("--pseudonym", required=True)
+    b = sub.add_parser("verify-bundle")
+    b.add_argument("bundle")
+    b.add_argument("--team", required=True)
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return EX_USAGE if e.code else 0
+    try:
+        {"open-record": cmd_open_record, "open-subject": cmd_open_subject,
+         "verify-bundle": cmd_verify_bundle}[args.command](args)
+        return 0
+    except Fail as e:
+        sys.stderr.write(f"safehouse_format: error: {e}\n")
+        return e.code
+    except (sqlite3.Error, UnicodeDecodeError, ValueError) as e:
+        sys.stderr.write(f"safehouse_format: error: bad data ({type(e).__name__})\n")
+        return EX_DATAERR
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
