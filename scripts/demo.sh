@@ -32,7 +32,7 @@ step "2. HQ vault rooted in the officer; team; signed keyring; field vault"
 "$S" team add "$DEMO/interviewer.key.pub" --vault "$DEMO/hq" --identity "$DEMO/officer.key"
 "$S" team add "$DEMO/editor.key.pub" --vault "$DEMO/hq" --identity "$DEMO/officer.key"
 "$S" team export --vault "$DEMO/hq" --out "$DEMO/team.keys" --identity "$DEMO/officer.key"
-"$S" init --vault "$DEMO/field" --team "$DEMO/team.keys"
+"$S" init --vault "$DEMO/field" --team "$DEMO/team.keys" --identity "$DEMO/interviewer.key"   # bound to its owner
 "$S" team list --vault "$DEMO/field"
 
 step "3. In the field: register the subject, seal the interview (seal-only)"

@@ -71,11 +71,7 @@ extension Vault {
         events += own.map { Self.reportEvent($0.entry, log: 0, device: "vault") }
         own = []
 
-        // Field logs merged by bundle import. Their device key is not pinned at
-        // HQ (it travels in the bundle), so a device-signed entry is trusted by
-        // actor name here; member-signed entries must carry the member's key.
-        var keys: [String: [UInt8]] = [:]
-        for m in ms { keys[m.fingerprint.compact] = m.card.signKey }
+        // Field logs merged by bundle import, judged by the same actor rule as at import.
         let origins = try String.fetchAll(db, sql: "SELECT DISTINCT origin FROM foreign_audit ORDER BY origin")
         for foreignOrigin in origins where foreignOrigin != origin {
             let rows = try Row.fetchCursor(db, sql: "SELECT entry, signer_key, signature FROM foreign_audit WHERE origin = ? ORDER BY seq",
@@ -89,7 +85,10 @@ extension Vault {
                 }
                 entries.append(SignedAuditEntry(entry: e, signerKey: [UInt8](row["signer_key"] as Data), signature: [UInt8](row["signature"] as Data)))
             }
-            let v = AuditChain.verify(entries, origin: foreignOrigin) { actor, key in actor == "vault" || keys[actor] == key }
+            // A device-signed entry verifies only under the device key pinned at that vault's first bundle.
+            let pinned = try Data.fetchOne(db, sql: "SELECT device_key FROM foreign_devices WHERE origin = ?", arguments: [foreignOrigin])
+            let v = AuditChain.verify(entries, origin: foreignOrigin,
+                                      trusted: Self.auditTrust(members: ms, deviceKey: pinned.map { [UInt8]($0) } ?? []))
             let index = logs.count
             logs.append(AuditReport.Log(origin: foreignOrigin, isLocal: false, entries: entries.count, intact: bad == nil && v.isIntact,
                                         verdict: bad.map { v.isIntact ? $0 : v.description } ?? v.description))
@@ -105,7 +104,7 @@ extension Vault {
                                                                       role: m.card.role.rawValue, status: m.status)
         }
         // Per record / pseudonym.
-        let fingerprints = Set(keys.keys)
+        let fingerprints = Set(ms.map(\.fingerprint.compact))
         var objectRows: [String: AuditReport.ObjectRow] = [:]
         for e in events {
             var row = memberRows[e.member] ?? AuditReport.MemberRow(key: e.member, name: nil, role: nil, status: nil)

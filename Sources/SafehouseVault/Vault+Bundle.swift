@@ -13,9 +13,12 @@ public struct BundleImportReport: Sendable {
 /// Bundles move sealed objects between vaults as one ciphertext-only file
 /// (Docs/FORMAT.md, "Bundle"):
 /// ```
-/// "SHBN" version=1 u8 | origin-vault-id[16] | device-public-key[32]
-/// object-count u32 | per object: header-len u32, header, pseudonym-len u8, pseudonym, body-len u64, body
+/// "SHBN" version=2 u8 | manifest-len u32 | manifest (signed table of contents)
+/// signer: 1 ‖ fingerprint[20]  or  2 ‖ device-key[32] ‖ endorser[20] ‖ endorsement[64]
+/// signature[64] over "safehouse bundle manifest v1\n" ‖ manifest
+/// per object (in manifest order): header-len u32, header, body-len u64, body
 /// audit-count u32 | per entry: entry-len u32, canonical entry, signer-key[32], signature[64]
+/// grant-count u32 | per grant: excerpt, member, expiry, officer signature
 /// "SHBE"
 /// ```
 /// Nothing in it is plaintext: headers hold ciphertext and ids; bodies are the
@@ -23,9 +26,12 @@ public struct BundleImportReport: Sendable {
 extension Vault {
     static let bundleMagic: [UInt8] = Array("SHBN".utf8)
     static let bundleEnd: [UInt8] = Array("SHBE".utf8)
+    static let bundleVersion: UInt8 = 2
 
     /// Writes the given objects, every subject identity (so HQ learns the
-    /// pseudonyms registered in the field), and this vault's audit log to a bundle.
+    /// pseudonyms registered in the field), and this vault's audit log to a bundle
+    /// that opens with a manifest signed by `identity` (or, without one, by this
+    /// vault's device key, which its owner or root officer endorsed).
     /// - Parameter ids: record ids; empty means every object in the vault.
     public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool) throws {
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
@@ -34,30 +40,57 @@ extension Vault {
             let subjects = try String.fetchAll(db, sql: "SELECT object_id FROM subjects ORDER BY rowid")
             var ids = requested.isEmpty ? all : requested
             // Identities registered in the field must reach HQ; HQ never ships them to an editor.
-            if kind == .field { ids += subjects.filter { !ids.contains($0) } }
-            if let identity { _ = try requireMember(identity, db, action: "bundle-export", objects: ids) }
+            if kind == .field {
+                let chosen = Set(ids)
+                ids += subjects.filter { !chosen.contains($0) }
+            }
+            if let identity { _ = try requireMember(identity, db, action: "bundle-export", objects: []) }
             let ms = try members(db)
-            var w = ByteWriter()
-            w.raw(Self.bundleMagic); w.u8(1); w.raw(id); w.raw(try deviceKeyPair().publicKey)
-            w.u32(UInt32(ids.count))
-            try out.write(w.bytes)
-            for rid in ids {
+            let headers = try ids.map { rid -> RecordHeader in
                 let header = try loadHeader(db, id: rid)
                 try verifyHeaderSigner(header, members: ms)
-                let pseudonym = try String.fetchOne(db, sql: "SELECT pseudonym FROM subjects WHERE object_id = ?", arguments: [rid]) ?? ""
-                var o = ByteWriter()
-                o.blob(header.encoded()); o.u8(UInt8(pseudonym.utf8.count)); o.ascii(pseudonym); o.u64(header.ciphertextLength)
-                try out.write(o.bytes)
-                try copyBody(header, into: out)
+                return header
             }
             var entries: [SignedAuditEntry] = []
             try forEachAuditEntry(db) { entries.append($0) }
+            let log = AuditChain.verify(entries, origin: origin, trusted: try auditTrust(members: ms))
+            guard case .intact(let logSize, let logRoot) = log else {
+                throw VaultError.badData(object: "audit log entry \(log.firstBadSeq ?? 0)", hint: "the log is broken; run `safehouse check`")
+            }
+            // Officer-signed grants of the exported excerpts travel with them (editor hand-off).
+            let chosen = Set(ids)
+            let grants = try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants ORDER BY rowid")
+                .filter { chosen.contains($0["object_id"] as String) }
+            let devicePK = try deviceKeyPair().publicKey
+            let manifest = BundleManifest(
+                origin: id, deviceKey: devicePK, exporter: identity?.fingerprint, logSize: logSize, logRoot: logRoot,
+                objects: headers.map { .init(id: $0.idText, type: $0.type, headerHash: BundleManifest.headerHash($0.encoded()), label: $0.label) },
+                grants: grants.count)
+            var w = ByteWriter()
+            w.raw(Self.bundleMagic); w.u8(Self.bundleVersion)
+            w.blob(Array(manifest.text.utf8))
+            if let identity {
+                w.u8(1); w.raw(identity.fingerprint.bytes)
+                w.raw(try identity.sign(manifest.signedMessage))
+            } else {
+                guard let (endorser, endorsement) = try deviceEndorsement(db) else {
+                    throw VaultError.refused(object: "vault \(directory)", reason: "this vault has no owner yet to vouch for its bundles",
+                                             hint: "pass --identity KEY: the bundle's manifest is signed by a member")
+                }
+                let (_, sk) = try deviceKeyPair()
+                w.u8(2); w.raw(devicePK); w.raw(endorser.bytes); w.raw(endorsement)
+                w.raw(try Signature.sign(manifest.signedMessage, secretKey: sk))
+            }
+            try out.write(w.bytes)
+            for header in headers {
+                var o = ByteWriter()
+                o.blob(header.encoded()); o.u64(header.ciphertextLength)
+                try out.write(o.bytes)
+                try copyBody(header, into: out)
+            }
             var a = ByteWriter()
             a.u32(UInt32(entries.count))
             for e in entries { a.blob(e.canonicalBytes); a.raw(e.signerKey); a.raw(e.signature) }
-            // Officer-signed grants of the exported excerpts travel with them (editor hand-off).
-            let grants = try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants ORDER BY rowid")
-                .filter { ids.contains($0["object_id"] as String) }
             a.u32(UInt32(grants.count))
             for g in grants {
                 a.blob(Array((g["object_id"] as String).utf8)); a.blob(Array((g["member"] as String).utf8))
@@ -66,7 +99,10 @@ extension Vault {
             a.raw(Self.bundleEnd)
             try out.write(a.bytes)
             try out.flush()
-            try appendAudit(db, actor: identity, action: "bundle-export", objects: ids, outcome: .ok)
+            // One entry for a bundle of any size: the manifest's hash names exactly what left.
+            try appendAudit(db, actor: identity, action: "bundle-export",
+                            objects: ["manifest:" + Encoding.hex(GenericHash.hash(Array(manifest.text.utf8), length: 16)), "objects:\(ids.count)"],
+                            outcome: .ok)
         }
         try out.commit(overwrite: overwrite)
     }
@@ -89,40 +125,61 @@ extension Vault {
         }
     }
 
-    /// Imports a bundle: every header signature, body hash and the bundled audit
-    /// chain are verified before anything is accepted; all or nothing; idempotent.
+    /// Imports a bundle: its signed manifest, every header signature, body hash
+    /// and the bundled audit chain are verified before anything is accepted; all
+    /// or nothing; idempotent.
     public func importBundle(path: String, by identity: Identity?) throws -> BundleImportReport {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.missing(object: path, hint: "check the bundle's path") }
         defer { close(fd) }
         let reader = StreamReader(fd: fd, object: path)
         let bad = { (why: String) in VaultError.badData(object: path, hint: why) }
-        guard try reader.take(4) == Self.bundleMagic, try reader.u8() == 1 else { throw bad("this is not a safehouse bundle (SHBN v1)") }
-        let originID = try reader.take(16)
-        let devicePK = try reader.take(Signature.publicKeyBytes)
-        let count = Int(try reader.u32())
-        guard count <= 1_000_000 else { throw bad("it claims an impossible number of objects") }
+        guard try reader.take(4) == Self.bundleMagic else { throw bad("this is not a safehouse bundle") }
+        guard try reader.u8() == Self.bundleVersion else {
+            throw bad("it is an unsigned bundle of an older format; export it again with this version")
+        }
+        let manifestLength = Int(try reader.u32())
+        guard manifestLength <= 128 << 20 else { throw bad("its manifest is impossibly large") }
+        let manifestBytes = try reader.take(manifestLength)
+        let manifest = try BundleManifest.parse(manifestBytes, object: path)
         let ms = try members()
+        try verifyManifestSignature(manifest, reader: reader, members: ms, bad: bad)
+        let originID = manifest.origin
         var written: [String] = []
         var fresh: [(RecordHeader, String)] = []
         var present: [String] = []
         var updated: [String] = []
         do {
-            for _ in 0..<count {
+            for expected in manifest.objects {
                 let hlen = Int(try reader.u32())
                 guard hlen <= 4 << 20 else { throw bad("an object header is impossibly large") }
-                let header = try RecordHeader.parse(try reader.take(hlen), object: path)
-                try verifyHeaderSigner(header, members: ms)
-                let plen = Int(try reader.u8())
-                let pseudonym = String(decoding: try reader.take(plen), as: UTF8.self)
-                guard pseudonym.isEmpty || Pseudonym.isValid(pseudonym), (header.type == .subject) == !pseudonym.isEmpty else {
-                    throw bad("a subject entry is malformed")
+                let headerBytes = try reader.take(hlen)
+                guard BundleManifest.headerHash(headerBytes) == expected.headerHash else {
+                    throw bad("object \(expected.id) does not match the signed manifest (altered, swapped or dropped)")
                 }
+                let header = try RecordHeader.parse(headerBytes, object: path)
+                guard header.idText == expected.id, header.type == expected.type, header.label == expected.label else {
+                    throw bad("object \(expected.id) does not match the signed manifest")
+                }
+                try verifyHeaderSigner(header, members: ms)
                 let blen = try reader.u64()
                 guard blen == header.ciphertextLength else { throw bad("an object's body length does not match its header") }
-                let exists = try store.read { db in try Data.fetchOne(db, sql: "SELECT header FROM objects WHERE id = ?", arguments: [header.idText]) }
+                let (exists, taken) = try store.read { db in
+                    (try Data.fetchOne(db, sql: "SELECT header FROM objects WHERE id = ?", arguments: [header.idText]),
+                     header.type == .subject
+                        ? try String.fetchOne(db, sql: "SELECT object_id FROM subjects WHERE pseudonym = ?", arguments: [header.label]) : nil)
+                }
+                if let taken, taken != header.idText {
+                    // Never ignored: a second identity under a pseudonym would drop one subject from every lexicon.
+                    throw bad("subject \(header.label) already names another identity in this vault (pseudonym collision)")
+                }
                 if let exists, [UInt8](exists) != header.encoded(), header.type == .excerpt {
-                    // A newer grant or a re-key of an excerpt: take the officer-signed header and body.
+                    // Only a newer signed version of an excerpt replaces ours (a grant, a revocation,
+                    // a re-key); an older one is a replay that would undo a revocation.
+                    let ours = try RecordHeader.parse([UInt8](exists), object: "excerpt \(header.idText) in the vault")
+                    guard let theirs = header.excerptVersion, let mine = ours.excerptVersion, theirs > mine else {
+                        throw bad("excerpt \(header.idText) is an older or conflicting version (\(header.label)) than this vault's (\(ours.label)): an old bundle replayed? Nothing was imported")
+                    }
                     updated.append(header.idText)
                 } else if exists != nil {
                     try reader.skip(blen)
@@ -145,10 +202,10 @@ extension Vault {
                 // ciphertext left by an interrupted import: the verified body replaces it.
                 try out.commit(overwrite: true, as: bodyPath(header))
                 written.append(bodyPath(header))
-                fresh.append((header, pseudonym))
+                fresh.append((header, header.label))
             }
             let n = Int(try reader.u32())
-            guard n <= 10_000_000 else { throw bad("it claims an impossible number of audit entries") }
+            guard UInt64(n) == manifest.logSize else { throw bad("its audit log does not match the signed manifest") }
             var foreign: [SignedAuditEntry] = []
             for _ in 0..<n {
                 let elen = Int(try reader.u32())
@@ -158,7 +215,7 @@ extension Vault {
                 foreign.append(SignedAuditEntry(entry: entry, signerKey: try reader.take(32), signature: try reader.take(64)))
             }
             let gcount = Int(try reader.u32())
-            guard gcount <= 1_000_000 else { throw bad("it claims an impossible number of grants") }
+            guard gcount == manifest.grants else { throw bad("its grants do not match the signed manifest") }
             var grants: [(String, Fingerprint, String?, [UInt8])] = []
             for _ in 0..<gcount {
                 let obj = String(decoding: try reader.take(Int(min(try reader.u32(), 64))), as: UTF8.self)
@@ -171,18 +228,38 @@ extension Vault {
                 guard ms.contains(where: { $0.card.role == .officer && Signature.verify(sig, message: msg, publicKey: $0.card.signKey) }) else {
                     throw bad("a grant is not signed by an officer of this team")
                 }
+                guard manifest.objects.contains(where: { $0.id == obj && $0.type == .excerpt }) else {
+                    throw bad("a grant names an excerpt the manifest does not list")
+                }
+                // A grant counts only with a key slot in the excerpt's newest signed header.
+                let newest = fresh.first(where: { $0.0.idText == obj })?.0
+                let header = try newest ?? store.read { db in try loadHeader(db, id: obj) }
+                guard header.slots.contains(where: { $0.recipient == mem }) else { continue }
                 grants.append((obj, mem, exp.isEmpty ? nil : exp, sig))
             }
             guard try reader.take(4) == Self.bundleEnd, try reader.atEnd() else { throw bad("the bundle is truncated or has trailing data") }
-            var keys: [String: [UInt8]] = [:]
-            for m in ms { keys[m.fingerprint.compact] = m.card.signKey }
             let foreignOrigin = "safehouse.vault/" + Encoding.hex(originID)
-            let verdict = AuditChain.verify(foreign, origin: foreignOrigin) { actor, key in key == devicePK || keys[actor] == key }
+            // Entries in a member's name verify only under that member's key; `vault` entries only under the device key.
+            let verdict = AuditChain.verify(foreign, origin: foreignOrigin, trusted: Self.auditTrust(members: ms, deviceKey: manifest.deviceKey))
             guard case .intact(let fsize, let froot) = verdict else {
                 throw bad("its audit log is broken at entry \(verdict.firstBadSeq ?? 0)")
             }
+            guard fsize == manifest.logSize, froot == manifest.logRoot else { throw bad("its audit log does not match the signed manifest") }
+            let manifestID = Encoding.hex(GenericHash.hash(manifestBytes, length: 16))
             try store.write { db in
                 if let identity { _ = try requireMember(identity, db, action: "bundle-import", objects: []) }
+                if kind != .hq, try trustOwner(db) == nil {
+                    throw VaultError.refused(object: "vault \(directory)", reason: "this vault is not bound to its owner yet",
+                                             hint: "pass --identity YOUR_KEY once, so the vault's trust is bound to you before material arrives")
+                }
+                if foreignOrigin != origin {
+                    let known = try Data.fetchOne(db, sql: "SELECT device_key FROM foreign_devices WHERE origin = ?", arguments: [foreignOrigin])
+                    if let known, [UInt8](known) != manifest.deviceKey {
+                        throw bad("its vault's device key differs from the one of earlier bundles from that vault")
+                    }
+                    try db.execute(sql: "INSERT OR IGNORE INTO foreign_devices(origin, device_key) VALUES (?, ?)",
+                                   arguments: [foreignOrigin, Data(manifest.deviceKey)])
+                }
                 for (h, p) in fresh {
                     if updated.contains(h.idText) {
                         try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",
@@ -193,7 +270,10 @@ extension Vault {
                     if try String.fetchOne(db, sql: "SELECT id FROM objects WHERE id = ?", arguments: [h.idText]) != nil { continue }
                     try insertObject(db, h)
                     if !p.isEmpty {
-                        try db.execute(sql: "INSERT OR IGNORE INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
+                        if try String.fetchOne(db, sql: "SELECT object_id FROM subjects WHERE pseudonym = ?", arguments: [p]) != nil {
+                            throw bad("subject \(p) already names another identity in this vault (pseudonym collision)")
+                        }
+                        try db.execute(sql: "INSERT INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
                     }
                 }
                 for (obj, mem, exp, sig) in grants {
@@ -207,7 +287,8 @@ extension Vault {
                     }
                 }
                 try appendAudit(db, actor: identity, action: "bundle-import",
-                                objects: fresh.map { $0.0.idText } + ["log:\(Encoding.hex(originID)):\(fsize):\(Encoding.hex(Array(froot.prefix(8))))"],
+                                objects: ["manifest:" + manifestID, "objects:\(fresh.count)",
+                                          "log:\(Encoding.hex(originID)):\(fsize):\(Encoding.hex(Array(froot.prefix(8))))"],
                                 outcome: .ok)
             }
             return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count)
@@ -220,6 +301,36 @@ extension Vault {
                 try? audit(actor: identity, action: "bundle-import", objects: [], outcome: .failed, reason: "bad-data")
             }
             throw error
+        }
+    }
+
+    /// Checks the manifest's signature: by an active member of this team, or by the
+    /// exporting vault's device key as endorsed by an active member who is not an editor.
+    private func verifyManifestSignature(_ manifest: BundleManifest, reader: StreamReader, members ms: [Member],
+                                         bad: (String) -> VaultError) throws {
+        let kindByte = try reader.u8()
+        let active = { (f: Fingerprint) in ms.first { $0.fingerprint == f && $0.isActive } }
+        switch kindByte {
+        case 1:
+            guard let fp = Fingerprint(raw: try reader.take(Fingerprint.byteCount)) else { throw bad("its manifest signer is malformed") }
+            let sig = try reader.take(Signature.bytes)
+            guard manifest.exporter == fp, let m = active(fp),
+                  Signature.verify(sig, message: manifest.signedMessage, publicKey: m.card.signKey) else {
+                throw bad("its manifest is not signed by an active member of this team (altered, or signed by a removed key)")
+            }
+        case 2:
+            let pk = try reader.take(Signature.publicKeyBytes)
+            guard let endorserFP = Fingerprint(raw: try reader.take(Fingerprint.byteCount)) else { throw bad("its manifest signer is malformed") }
+            let endorsement = try reader.take(Signature.bytes)
+            let sig = try reader.take(Signature.bytes)
+            guard manifest.exporter == nil, pk == manifest.deviceKey, let endorser = active(endorserFP), endorser.card.role != .editor,
+                  Signature.verify(endorsement, message: Self.deviceEndorsementMessage(vaultID: manifest.origin, publicKey: pk),
+                                   publicKey: endorser.card.signKey),
+                  Signature.verify(sig, message: manifest.signedMessage, publicKey: pk) else {
+                throw bad("its manifest is not signed by a vault an active member vouched for (altered in transit?)")
+            }
+        default:
+            throw bad("its manifest signer is malformed")
         }
     }
 }

@@ -32,7 +32,9 @@ extension Vault {
                 throw VaultError.refused(object: "subject \(p)", reason: "you are not an identity holder for it",
                                          hint: "every officer must hold every identity to redact with the whole lexicon")
             }
-            guard opened.metadata.subject == p else { throw VaultError.badData(object: "subject \(p)", hint: "its identity belongs to another pseudonym") }
+            guard opened.metadata.subject == p, header.label == p else {
+                throw VaultError.badData(object: "subject \(p)", hint: "its identity belongs to another pseudonym")
+            }
             let sheet = Array("{\"subjects\":[".utf8) + (try decryptSmall(opened)) + Array("]}".utf8)
             guard let entry = try? SubjectSheet.parse(Data(sheet)).subjects.first else {
                 throw VaultError.badData(object: "subject \(p)", hint: "its identity does not parse")
@@ -85,6 +87,15 @@ extension Vault {
         }
         if let (from, to) = range { transcript = transcript.slice(fromMs: from, toMs: to) }
         let (sealedSubjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
+        // Fail closed: a record whose subject's identity is not here (a bundle that lost it,
+        // an edited database) would be redacted without that subject's names.
+        if let p = opened.metadata.subject, !sealedSubjects.contains(where: { $0.pseudonym == p }) {
+            try store.write { db in
+                try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "identity-missing",
+                           .refused(object: object, reason: "the identity of its subject \(p) is not in this vault",
+                                    hint: "import the field bundle that registered the subject, then approve again"))
+            }
+        }
         // A withdrawal recorded after registration counts like consent "withdrawn" in the sheet:
         // the redactor then refuses any transcript that mentions the subject at all.
         let subjects = sealedSubjects.map { s -> RedactionSubject in
@@ -133,7 +144,7 @@ extension Vault {
                                   fileName: nil, sealedAt: isoNow(), sealer: officer.fingerprint.compact, provenance: provenance)
         let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
         let (header, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
-                                            recipients: officers, signer: officer, object: object, progress: nil)
+                                            recipients: officers, signer: officer, object: object, progress: nil, label: "v1")
         do {
             try store.write { db in
                 try insertObject(db, header)
@@ -198,7 +209,8 @@ extension Vault {
         let all = try members()
         let keep = header.slots.map(\.recipient).filter { $0 != member.fingerprint }.compactMap { fp in all.first { $0.fingerprint == fp }?.card }
         let (fresh, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: opened.metadata,
-                                           recipients: keep, signer: officer, object: "excerpt \(excerptID)", progress: nil, id: header.id)
+                                           recipients: keep, signer: officer, object: "excerpt \(excerptID)", progress: nil, id: header.id,
+                                           label: header.nextLabel)
         do {
             try store.write { db in
                 try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",

@@ -54,7 +54,7 @@ extension Vault {
         guard oldHash.finalize() == old.bodyHash else { throw VaultError.badData(object: object, hint: "the body does not match its signed header") }
         let nonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let meta = try XChaCha20Poly1305.seal(try opened.metadata.encoded(), key: metaKey, nonce: nonce, ad: RecordHeader.metaAD(type: old.type, id: old.id))
-        let unsigned = RecordHeader(type: old.type, id: old.id, chunkSize: old.chunkSize, plaintextLength: old.plaintextLength, label: old.label,
+        let unsigned = RecordHeader(type: old.type, id: old.id, chunkSize: old.chunkSize, plaintextLength: old.plaintextLength, label: old.nextLabel,
                                     slots: try Self.makeSlots(id: old.id, recordKey: newKey, recipients: recipients),
                                     metaNonce: nonce, metaCiphertext: meta, bodyHash: newHash.finalize(), signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))

@@ -108,10 +108,11 @@ extension Vault {
                     out.append(SubjectInfo(pseudonym: p, category: nil, consent: nil, country: nil, identity: nil))
                     continue
                 }
-                guard opened.metadata.subject == p else {
+                guard opened.metadata.subject == p, header.label == p else {
                     throw VaultError.badData(object: "subject \(p)", hint: "its identity belongs to another pseudonym (swapped)")
                 }
-                let identity = reveal ? try decryptSmall(opened) : nil
+                // The sealed JSON carries white-space padding to its size class.
+                let identity = reveal ? Array(try decryptSmall(opened).reversed().drop(while: { $0 == 0x20 }).reversed()) : nil
                 out.append(SubjectInfo(pseudonym: p, category: opened.metadata.category, consent: opened.metadata.consent,
                                        country: opened.metadata.country, identity: identity))
             }

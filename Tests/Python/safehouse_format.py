@@ -233,20 +233,23 @@ def verify_trust(members, root_fp, team_id_hex):
 
 
 def parse_keyring(text):
-    """A signed team keyring: returns (team id hex, {fingerprint: (card, status)})."""
+    """A team keyring signed by one of its active officers: returns (team id hex, serial,
+    {fingerprint: (card, status)}), after checking every endorsement back to the root."""
     lines = [l for l in text.split("\n") if l.strip() and not l.startswith("#")]
-    if len(lines) < 5 or lines[0] != "safehouse-team v1" or not lines[1].startswith("vault: ") \
-            or not lines[2].startswith("root: "):
-        raise bad("not a team keyring")
+    if len(lines) < 6 or lines[0] != "safehouse-team v1" or not lines[1].startswith("vault: ") \
+            or not lines[2].startswith("root: ") or not lines[3].startswith("serial: "):
+        raise bad("not a team keyring (safehouse-team v1 with a serial)")
     team_id = lines[1][7:]
     if len(team_id) != 32 or any(c not in "0123456789abcdef" for c in team_id):
         raise bad("keyring vault id")
-    root_text = lines[2][6:]
+    serial_text = lines[3][8:]
+    if not serial_text.isdigit() or str(int(serial_text)) != serial_text or int(serial_text) >= 1 << 64:
+        raise bad("keyring serial")
     if not lines[-2].startswith("signed-by: ") or not lines[-1].startswith("keyring-sig: "):
         raise bad("the keyring is not signed as a whole")
     signature = strict_b64(lines[-1][13:], 64)
-    signer = lines[-2][11:]
-    members, statuses, i = [], {}, 3
+    signer = fp_from_text(lines[-2][11:])
+    members, statuses, i = [], {}, 4
     body_end = len(lines) - 2
     while i < body_end:
         if lines[i] != "member" or i + 10 >= body_end or lines[i + 10] != "end":
@@ -255,39 +258,26 @@ def parse_keyring(text):
         if not lines[i + 7].startswith("endorsed-by: ") or not lines[i + 8].startswith("endorsement: ") \
                 or not lines[i + 9].startswith("status: "):
             raise bad("keyring member block")
-        endorser = lines[i + 7][13:]
         status = lines[i + 9][8:]
         if status not in ("active", "removed", "superseded") or card.fingerprint in statuses:
             raise bad("keyring member block")
-        members.append((card, fp_from_text(endorser), strict_b64(lines[i + 8][13:], 64)))
+        members.append((card, fp_from_text(lines[i + 7][13:]), strict_b64(lines[i + 8][13:], 64)))
         statuses[card.fingerprint] = (card, status)
         i += 11
-    root_fp = fp_from_text(root_text)
-    verify_trust(members, root_fp, team_id)
-    # The signature covers the canonical text of everything above signed-by (comments and blank lines dropped).
-    canonical = "".join(l + "\n" for l in lines[:body_end])
-    message = b"safehouse keyring signature v1\n" + canonical.encode()
-    if signer.startswith("hq-device "):
-        parts = signer.split(" ")
-        if len(parts) != 3:
-            raise bad("keyring signer")
-        device_pk, endorsement = strict_b64(parts[1], 32), strict_b64(parts[2], 64)
-        root_card = statuses[root_fp][0]
-        device_msg = f"safehouse device v1\nvault: {team_id}\nkey: {parts[1]}\n".encode()
-        if not ed25519_verify(root_card.sign_pk, endorsement, device_msg) or not ed25519_verify(device_pk, signature, message):
-            raise bad("keyring signature")
-    else:
-        officer = statuses.get(fp_from_text(signer))
-        if not officer or officer[0].role != "officer" or officer[1] != "active" \
-                or not ed25519_verify(officer[0].sign_pk, signature, message):
-            raise bad("keyring signature")
-    return team_id, statuses
+    verify_trust(members, fp_from_text(lines[2][6:]), team_id)
+    # The signature covers the kept lines above signed-by, each with its \n.
+    message = b"safehouse keyring signature v1\n" + "".join(l + "\n" for l in lines[:body_end]).encode()
+    officer = statuses.get(signer)
+    if not officer or officer[0].role != "officer" or officer[1] != "active" \
+            or not ed25519_verify(officer[0].sign_pk, signature, message):
+        raise bad("the keyring's signature does not verify against an active officer of it")
+    return team_id, int(serial_text), statuses
 
 
 def fp_from_text(text):
     if len(text) != 32 or any(c not in "abcdefghijklmnopqrstuvwxyz234567" for c in text):
         raise bad("fingerprint")
-    raw = base64.b32decode(text.upper() + "====")
+    raw = base64.b32decode(text.upper())
     if b32(raw) != text:
         raise bad("fingerprint")
     return raw
@@ -304,6 +294,15 @@ TAG = 16
 def valid_pseudonym(p):
     return len(p) == 6 and p[0] in PSEUDONYM_ALPHABET and p[0].isalpha() and p[1] == "-" \
         and all(c in PSEUDONYM_ALPHABET for c in p[2:])
+
+
+def valid_label(object_type, label):
+    """Subject identity: its pseudonym; excerpt: its version "v<N>" (N ≥ 1, decimal); record: empty."""
+    if object_type == 3:
+        return valid_pseudonym(label)
+    if object_type == 2:
+        return label[:1] == "v" and label[1:].isdigit() and label[1:2] != "0" and int(label[1:]) < 1 << 64
+    return label == ""
 
 
 class Header:
@@ -325,7 +324,7 @@ class Header:
         if len(label) > 32 or any(not 0x20 < b < 0x7F for b in label):
             raise bad("label")
         self.label = label.decode("ascii")
-        if (self.type == 3) != bool(self.label) or (self.label and not valid_pseudonym(self.label)):
+        if not valid_label(self.type, self.label):
             raise bad("label")
         n = r.u16()
         if n > 1024:
@@ -488,7 +487,7 @@ def cmd_open_record(args):
     h, key, _ = opened(vault, args.id, unlock(args))
     tmp = args.out + ".partial"
     try:
-        with open(tmp, "xb") as out:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             decrypt_body(vault.body_path(h), h, key, out.write)
         os.rename(tmp, args.out)
     finally:
@@ -516,8 +515,214 @@ def cmd_open_subject(args):
     sys.stdout.buffer.write(identity + b"\n")
 
 
+def merkle_root(leaves):
+    """RFC 6962 tree hash over leaf hashes: node = SHA-256(0x01 ‖ left ‖ right), split at the largest power of two."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) + merkle_root(leaves[k:])).digest()
+
+
+def audit_fields(canonical):
+    """origin, seq, time, actor and prev of a canonical audit entry (Docs/AUDIT.md)."""
+    try:
+        lines = canonical.decode("ascii").split("\n")
+    except UnicodeDecodeError:
+        raise bad("an audit entry is not ASCII")
+    if lines[0] != "safehouse-audit v1" or lines[-1] != "":
+        raise bad("an audit entry is malformed")
+    fields = {}
+    for line in lines[1:-1]:
+        key, _, value = line.partition(" ")
+        if key != "object":
+            if key in fields:
+                raise bad("an audit entry is malformed")
+            fields[key] = value
+    for key in ("origin", "seq", "time", "actor", "action", "outcome", "prev"):
+        if key not in fields:
+            raise bad("an audit entry is malformed")
+    for key in ("seq", "time"):
+        if not fields[key].isdigit() or str(int(fields[key])) != fields[key]:
+            raise bad("an audit entry is malformed")
+    return fields
+
+
+class BundleReader:
+    def __init__(self, f):
+        self.f = f
+
+    def take(self, n):
+        data = self.f.read(n)
+        if len(data) != n:
+            raise bad("the bundle is truncated")
+        return data
+
+    def u8(self): return self.take(1)[0]
+    def u32(self): return struct.unpack(">I", self.take(4))[0]
+    def u64(self): return struct.unpack(">Q", self.take(8))[0]
+
+
+def parse_manifest(raw):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad("the manifest is not UTF-8")
+    lines = text.split("\n")
+    hexchars = set("0123456789abcdef")
+
+    def field(i, key):
+        if i >= len(lines) or not lines[i].startswith(key + ": "):
+            raise bad("the manifest is malformed")
+        return lines[i][len(key) + 2:]
+
+    def hexfield(value, size):
+        if len(value) != 2 * size or not set(value) <= hexchars:
+            raise bad("the manifest is malformed")
+        return bytes.fromhex(value)
+
+    def decimal(value):
+        if not value.isdigit() or str(int(value)) != value:
+            raise bad("the manifest is malformed")
+        return int(value)
+
+    if lines[0] != "safehouse-bundle v2":
+        raise bad("the manifest is malformed")
+    m = {"origin": hexfield(field(1, "origin"), 16), "device": hexfield(field(2, "device"), 32),
+         "exporter": field(3, "exporter")}
+    log = field(4, "log").split(" ")
+    if len(log) != 2:
+        raise bad("the manifest is malformed")
+    m["log_size"], m["log_root"] = decimal(log[0]), hexfield(log[1], 32)
+    n = decimal(field(5, "objects"))
+    if len(lines) != 6 + n + 3:
+        raise bad("the manifest is malformed")
+    m["objects"], seen = [], set()
+    for line in lines[6:6 + n]:
+        parts = line.split(" ")
+        if len(parts) not in (3, 4) or parts[1] not in ("1", "2", "3") or parts[0] in seen:
+            raise bad("the manifest is malformed")
+        hexfield(parts[0], 16)
+        seen.add(parts[0])
+        pseudonym = parts[3] if len(parts) == 4 else ""  # the header's label: pseudonym, or an excerpt's version
+        if not valid_label(int(parts[1]), pseudonym):
+            raise bad("the manifest is malformed")
+        m["objects"].append((parts[0], int(parts[1]), hexfield(parts[2], 32), pseudonym))
+    m["grants"] = decimal(field(6 + n, "grants"))
+    if lines[7 + n] != "end" or lines[8 + n] != "":
+        raise bad("the manifest is malformed")
+    return m
+
+
 def cmd_verify_bundle(args):
-    raise Fail(EX_USAGE, "verify-bundle: not written yet")
+    """Checks a bundle against a team keyring exactly as an importing vault would, without a vault."""
+    try:
+        with open(args.team, encoding="utf-8") as f:
+            team_id, serial, ring = parse_keyring(f.read())
+    except FileNotFoundError:
+        raise Fail(EX_NOINPUT, "the team keyring does not exist")
+    cards = {fp: card for fp, (card, _) in ring.items()}
+    active = {fp: card for fp, (card, status) in ring.items() if status == "active"}
+    try:
+        f = open(args.bundle, "rb")
+    except FileNotFoundError:
+        raise Fail(EX_NOINPUT, "the bundle does not exist")
+    with f:
+        r = BundleReader(f)
+        if r.take(4) != b"SHBN" or r.u8() != 2:
+            raise bad("not a safehouse bundle, version 2")
+        size = r.u32()
+        if size > 128 << 20:
+            raise bad("the manifest is impossibly large")
+        raw = r.take(size)
+        m = parse_manifest(raw)
+        kind = r.u8()
+        if kind == 1:
+            signer = active.get(r.take(20))
+            if signer is None or m["exporter"] != b32(signer.fingerprint):
+                raise bad("the manifest's signer is not an active member of the team")
+            signing_key = signer.sign_pk
+        elif kind == 2:
+            device, endorser_fp, endorsement = r.take(32), r.take(20), r.take(64)
+            endorser = active.get(endorser_fp)
+            message = (f"safehouse device v1\nvault: {m['origin'].hex()}\n"
+                       f"key: {base64.b64encode(device).decode()}\n").encode()
+            if device != m["device"] or m["exporter"] != "vault" or endorser is None or endorser.role == "editor" \
+                    or not ed25519_verify(endorser.sign_pk, endorsement, message):
+                raise bad("the bundle's device key is not endorsed by an active member of the team")
+            signing_key = device
+        else:
+            raise bad("unknown manifest signer kind")
+        if not ed25519_verify(signing_key, r.take(64), b"safehouse bundle manifest v1\n" + raw):
+            raise bad("the manifest's signature does not verify")
+
+        excerpts = set()
+        for object_id, object_type, header_hash, pseudonym in m["objects"]:
+            length = r.u32()
+            if length > 4 << 20:
+                raise bad("an object header is impossibly large")
+            raw_header = r.take(length)
+            if blake2b(raw_header, 32) != header_hash:
+                raise bad(f"object {object_id} does not match the signed manifest")
+            h = Header(raw_header)
+            if h.id_hex != object_id or h.type != object_type or h.label != pseudonym:
+                raise bad(f"object {object_id} does not match the signed manifest")
+            h.verify(cards)
+            if r.u64() != h.ciphertext_length:
+                raise bad(f"object {object_id}: the body length does not match its header")
+            outer = hashlib.blake2b(digest_size=32)
+            outer.update(b"safehouse body v1")
+            left, full = h.ciphertext_length, h.chunk_size + TAG
+            while left:
+                chunk = r.take(min(full, left))
+                outer.update(blake2b(chunk, 32))
+                left -= len(chunk)
+            if outer.digest() != h.body_hash:
+                raise bad(f"object {object_id}: the body does not match its signed header")
+            if h.type == 2:
+                excerpts.add(object_id)
+
+        if r.u32() != m["log_size"]:
+            raise bad("the audit log does not match the signed manifest")
+        origin, prev, last_time, leaves = "safehouse.vault/" + m["origin"].hex(), bytes(32), 0, []
+        for seq in range(m["log_size"]):
+            canonical = r.take(r.u32())
+            key, signature = r.take(32), r.take(64)
+            e = audit_fields(canonical)
+            trusted = m["device"] if e["actor"] == "vault" else \
+                next((c.sign_pk for fp, c in cards.items() if b32(fp) == e["actor"]), None)
+            if int(e["seq"]) != seq or e["origin"] != origin or e["prev"] != prev.hex() \
+                    or key != trusted or not ed25519_verify(key, signature, canonical) or int(e["time"]) < last_time:
+                raise bad(f"the bundled audit log is broken at entry {seq}")
+            prev = hashlib.sha256(b"\x00" + canonical + signature).digest()
+            leaves.append(prev)
+            last_time = int(e["time"])
+        if merkle_root(leaves) != m["log_root"]:
+            raise bad("the bundled audit log's root does not match the signed manifest")
+
+        if r.u32() != m["grants"]:
+            raise bad("the grants do not match the signed manifest")
+        officers = [c for c in cards.values() if c.role == "officer"]
+        for _ in range(m["grants"]):
+            fields = []
+            for limit in (64, 64, 16, 64):
+                n = r.u32()
+                if n > limit:
+                    raise bad("a grant is malformed")
+                fields.append(r.take(n))
+            excerpt, member, expires, signature = fields[0].decode(), fields[1].decode(), fields[2].decode(), fields[3]
+            message = (f"safehouse grant v1\nexcerpt: {excerpt}\nmember: {member}\n"
+                       f"expires: {expires or 'never'}\n").encode()
+            if len(signature) != 64 or excerpt not in excerpts \
+                    or not any(ed25519_verify(o.sign_pk, signature, message) for o in officers):
+                raise bad("a grant is not signed by an officer of the team for an excerpt of the bundle")
+        if r.take(4) != b"SHBE" or f.read(1):
+            raise bad("the bundle's end marker is missing or data follows it")
+    sys.stdout.write(f"bundle verified: {len(m['objects'])} objects, {m['log_size']} audit entries, "
+                     f"{m['grants']} grants, team {team_id} serial {serial}\n")
 
 
 def main(argv):
@@ -552,7 +757,10 @@ def main(argv):
     except Fail as e:
         sys.stderr.write(f"safehouse_format: error: {e}\n")
         return e.code
-    except (sqlite3.Error, UnicodeDecodeError, ValueError) as e:
+    except sqlite3.Error as e:
+        sys.stderr.write(f"safehouse_format: error: the vault database: {e}\n")
+        return EX_DATAERR
+    except (UnicodeDecodeError, ValueError) as e:  # the message could quote decrypted bytes
         sys.stderr.write(f"safehouse_format: error: bad data ({type(e).__name__})\n")
         return EX_DATAERR
 

@@ -101,7 +101,7 @@ struct PythonDecryptorTests {
             let r = try openRecord(id, out: "py-\(size).bin", in: sb)
             #expect(r.status == 0, "size \(size): \(r)")
             #expect(r.stdout.isEmpty, "open-record writes the file, not stdout")
-            #expect(sb.exists("py-\(size).bin") && (try sb.read("py-\(size).bin")) == Self.content(size), "size \(size)")
+            #expect(try sb.exists("py-\(size).bin") && sb.read("py-\(size).bin") == Self.content(size), "size \(size)")
         }
         // Sealed in the field by the interviewer, carried to HQ in a bundle: still readable.
         let fieldID = try sb.seal(Self.content(70_000), name: "field.bin", vault: "field", as: "ivan")
@@ -111,7 +111,7 @@ struct PythonDecryptorTests {
         try #require(imp.status == 0, "\(imp)")
         let r = try openRecord(fieldID, out: "py-field.bin", in: sb)
         #expect(r.status == 0, "\(r)")
-        #expect(sb.exists("py-field.bin") && (try sb.read("py-field.bin")) == Self.content(70_000))
+        #expect(try sb.exists("py-field.bin") && sb.read("py-field.bin") == Self.content(70_000))
     }
 
     @Test func decryptsSubjectIdentities() throws {
@@ -183,10 +183,43 @@ struct PythonDecryptorTests {
         let objects = sb.file(bodyCopy) + "/objects"
         let body = try #require(try FileManager.default.contentsOfDirectory(atPath: objects).first { $0.hasPrefix(id) && $0.hasSuffix(".body") })
         var bytes = try Data(contentsOf: URL(fileURLWithPath: objects + "/" + body))
-        bytes[70_000] ^= 0x20
+        bytes[bytes.count - 20] ^= 0x20  // in the last chunk (the second)
         try bytes.write(to: URL(fileURLWithPath: objects + "/" + body))
         let r = try openRecord(id, vault: bodyCopy, out: "body.bin", in: sb)
         #expect(r.status == 65, "\(r)")
         #expect(!sb.exists("body.bin"))
+    }
+
+    @Test func verifiesABundleAgainstTheTeamKeyring() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try requirePython(sb)
+        try sb.makeTeam()
+        try Data(Self.sheet.utf8).write(to: URL(fileURLWithPath: sb.file("sheet.json")))
+        let imp = try sb.run(["subject", "import", sb.file("sheet.json"), "--vault", sb.file("field"), "--identity", sb.file("ivan")])
+        try #require(imp.status == 0, "\(imp)")
+        let id = try sb.seal(Self.content(140_000), name: "field.bin", vault: "field", as: "ivan")
+        let export = try sb.run(["bundle", "export", id, "--vault", sb.file("field"), "--out", sb.file("b.bundle")], passphrase: .none)
+        try #require(export.status == 0, "\(export)")
+        let verify = { (bundle: String) in
+            try self.python([Self.script, "verify-bundle", sb.file(bundle), "--team", sb.file("team.txt")], in: sb)
+        }
+        let good = try verify("b.bundle")
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stdout.hasPrefix("bundle verified: 3 objects"), "\(good)")
+        // A flipped byte in the manifest, in a body, or a byte appended: refused.
+        let bytes = try sb.read("b.bundle")
+        for (name, offset) in [("manifest", 30), ("body", bytes.count / 2)] {
+            var bad = bytes
+            bad[offset] ^= 0x01
+            try Data(bad).write(to: URL(fileURLWithPath: sb.file("bad-\(name).bundle")))
+            let r = try verify("bad-\(name).bundle")
+            #expect(r.status == 65, "flipped \(name) byte at \(offset): \(r)")
+        }
+        try Data(bytes + [0]).write(to: URL(fileURLWithPath: sb.file("long.bundle")))
+        #expect(try verify("long.bundle").status == 65)
+        // What the Python side accepts, the vault accepts too.
+        let hq = try sb.run(["bundle", "import", sb.file("b.bundle"), "--vault", sb.file("hq")], passphrase: .none)
+        #expect(hq.status == 0, "\(hq)")
     }
 }

@@ -100,14 +100,14 @@ import Testing
     @Test func fieldLogTravelsInBundlesAndMergesIntoHQ() throws {
         let f = try AuditTrail.Fixture()
         let hq = try f.hq()
-        let ring = try hq.exportTeam(by: nil)
-        let field = try Vault.createField(at: f.dir + "/field", keyring: TeamKeyring.parse(ring.text, object: "team"))
+        let ring = try hq.exportTeam(by: f.officer)
+        let field = try Vault.createField(at: f.dir + "/field", keyring: TeamKeyring.parse(ring.text, object: "team"), owner: f.interviewer)
         let pseudonym = try field.importSubjects([AuditTrail.subject()], by: f.interviewer)[0]
         try "[00:00:01] A: hello\n".write(toFile: f.dir + "/t.txt", atomically: true, encoding: .utf8)
         let record = try field.seal(file: f.dir + "/t.txt", request: SealRequest(kind: .interview, country: "KR", subject: pseudonym), by: f.interviewer)
         #expect(throws: VaultError.self) { _ = try field.open(id: record, to: f.dir + "/no.txt", by: f.interviewer) }
         let fieldLog = try field.auditEntries()
-        #expect(fieldLog.map(\.entry.action) == ["init-field", "subject-import", "seal", "open"])
+        #expect(fieldLog.map(\.entry.action) == ["init-field", "trust-bind", "subject-import", "seal", "open"])
         #expect(fieldLog.last?.entry.outcome == .refused)
         try field.exportBundle(ids: [record], to: f.dir + "/field.bundle", by: nil, overwrite: false)
         #expect(try field.verifyAuditLog(checkpoint: nil).isIntact)
@@ -144,7 +144,7 @@ import Testing
         #expect(try field.verifyAuditLog(checkpoint: nil).isIntact)
         let last = try hq.auditEntries().last!.entry
         #expect(last.action == "bundle-import")
-        #expect(last.objects.contains(record))
+        #expect(last.objects.contains("objects:\(imported.imported.count)") && last.objects.contains { $0.hasPrefix("manifest:") })
         #expect(last.objects.contains { $0.hasPrefix("log:") && $0.contains(":\(fieldLog.count):") })
 
         // Re-importing the same bundle keeps one copy of the field log.
@@ -185,7 +185,8 @@ import Testing
         #expect(report.member(o)?.name == "Officer Han")
         let row = try #require(report.objects.first { $0.id == record })
         #expect(row.kind == "record")
-        #expect(row.pseudonyms == [p])
+        // The seal entry no longer links a record to its pseudonym (that link lives in the sealed metadata).
+        #expect(row.pseudonyms.isEmpty)
         #expect((row.entries, row.refused) == (3, 1))
         #expect(row.members == [i, e, o])
         #expect(report.objects.first { $0.id == p }?.kind == "pseudonym")

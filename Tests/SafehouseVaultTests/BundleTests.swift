@@ -109,16 +109,22 @@ struct BundleTests {
         #expect(Set(try t.hq.importBundle(path: t.bundle, by: nil).imported) == Set(t.ids))
     }
 
+    static func u32(_ b: [UInt8], at i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
+
     @Test func truncatedBundlesAreRefused() throws {
         let t = try setup()
         defer { t.s.remove() }
         let good = try readFile(t.bundle)
         let before = try snapshot(t.hq)
         let target = t.s.file("cut.shb")
-        var lengths = [0, 1, 4, 5, 21, 53, 57, 61, 200, good.count / 2, good.count - 5, good.count - 4, good.count - 1]
-        // at each chunk border of the first body (bundle header 57 bytes, then the object's header)
-        let headerLen = Int(good[57]) << 24 | Int(good[58]) << 16 | Int(good[59]) << 8 | Int(good[60])
-        let bodyStart = 57 + 4 + headerLen + 1 + 8
+        // v2: magic, version, manifest length and manifest, a member signer (1 + 20) and its signature (64)
+        let manifestLen = Self.u32(good, at: 5)
+        let objectsStart = 9 + manifestLen + 21 + 64
+        var lengths = [0, 1, 4, 5, 9, 9 + manifestLen / 2, 9 + manifestLen, objectsStart - 1, objectsStart, objectsStart + 4,
+                       good.count / 2, good.count - 5, good.count - 4, good.count - 1]
+        // at each chunk border of the first body (after its header)
+        let headerLen = Self.u32(good, at: objectsStart)
+        let bodyStart = objectsStart + 4 + headerLen + 8
         lengths += [bodyStart, bodyStart + 65_552, bodyStart + 2 * 65_552]
         for length in lengths {
             try Data(good[0..<length]).write(to: URL(fileURLWithPath: target))

@@ -45,7 +45,7 @@ struct CardAndKeyringTests {
     func keyringText() throws -> (text: String, ring: TeamKeyring, cleanup: Scratch) {
         let s = try Scratch()
         let hq = try makeHQ(s)
-        let ring = try hq.exportTeam(by: nil)
+        let ring = try hq.exportTeam(by: TestTeam.shared.officer.identity)
         return (ring.text, ring, s)
     }
 

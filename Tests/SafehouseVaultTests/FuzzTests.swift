@@ -200,15 +200,23 @@ struct FuzzTests {
 
     @Test("team keyring: every keyring is signed; stripping or forging the signature is refused")
     func keyringSignatureIsRequired() throws {
-        let ring = try FuzzWorld.shared.hq.exportTeam(by: nil)   // signed by HQ's root-endorsed device key
+        let ring = try FuzzWorld.shared.hq.exportTeam(by: team.officer.identity)
         let parsed = try TeamKeyring.parse(ring.text, object: "team")
-        #expect(parsed == ring && parsed.signedBy == nil && parsed.signer != nil)
+        #expect(parsed == ring && parsed.signedBy == team.officer.fingerprint)
         var lines = ring.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines.removeLast(3)  // signed-by, keyring-sig and the empty tail
         #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(lines.joined(separator: "\n") + "\n", object: "team") }
-        // A device key the root officer never vouched for cannot sign a keyring.
-        let forged = ring.text.replacingOccurrences(of: "signed-by: hq-device ", with: "signed-by: hq-device AAAA")
-        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(forged, object: "team") }
+        // Only an officer signs a keyring: not a device key, not an interviewer (even with a valid signature).
+        let body = lines.joined(separator: "\n") + "\n"
+        let sig = try team.interviewer.identity.sign(TeamKeyring.signedMessage(body))
+        let byInterviewer = body + "signed-by: \(team.interviewer.fingerprint.compact)\nkeyring-sig: \(Encoding.base64(sig))\n"
+        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(byInterviewer, object: "team") }
+        let byDevice = body + "signed-by: hq-device AAAA AAAA\nkeyring-sig: \(Encoding.base64(sig))\n"
+        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(byDevice, object: "team") }
+        // The serial is signed: raising it breaks the signature.
+        let raised = ring.text.replacingOccurrences(of: "serial: \(ring.serial)\n", with: "serial: \(ring.serial + 1)\n")
+        #expect(raised != ring.text)
+        #expect(throws: VaultError.self) { _ = try TeamKeyring.parse(raised, object: "team") }
     }
 
     @Test("record header: strict, canonical, and no altered header verifies")
@@ -263,16 +271,22 @@ struct FuzzTests {
         defer { s.remove() }
         let target = try makeHQ(s, name: "target")
         let b = world.bundle
-        let countAt = 4 + 1 + 16 + 32
         func be(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
-        let hlen = Int(b[countAt + 4..<countAt + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-        let plenAt = countAt + 8 + hlen
-        let blenAt = plenAt + 1 + Int(b[plenAt])
+        func u32(_ at: Int) -> Int { Int(b[at..<at + 4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) }
+        // v2: magic, version, manifest length and manifest, signer kind, signer, signature, then objects.
+        let manifestLen = u32(5)
+        let signerAt = 9 + manifestLen
+        let objectsAt = signerAt + (b[signerAt] == 1 ? 21 : 117) + 64
+        let hlen = u32(objectsAt)
+        let blenAt = objectsAt + 4 + hlen
         var cases: [(String, [UInt8])] = []
-        var c = b; c.replaceSubrange(countAt..<countAt + 4, with: be(0xFFFF_FFFF, 4)); cases.append(("2^32-1 objects", c))
-        c = b; c.replaceSubrange(countAt + 4..<countAt + 8, with: be(0xFFFF_FFFF, 4)); cases.append(("4 GiB header", c))
+        var c = b; c.replaceSubrange(5..<9, with: be(0xFFFF_FFFF, 4)); cases.append(("4 GiB manifest", c))
+        c = b; c.replaceSubrange(objectsAt..<objectsAt + 4, with: be(0xFFFF_FFFF, 4)); cases.append(("4 GiB header", c))
         c = b; c.replaceSubrange(blenAt..<blenAt + 8, with: be(1 << 60, 8)); cases.append(("2^60-byte body", c))
-        c = Array(b.prefix(countAt + 4)); cases.append(("no objects though one is claimed", c))
+        c = Array(b.prefix(objectsAt)); cases.append(("no objects though the manifest lists them", c))
+        let manifest = String(decoding: b[9..<signerAt], as: UTF8.self)
+        let claim = manifest.replacingOccurrences(of: "\nobjects: ", with: "\nobjects: 99999999")
+        c = b; c.replaceSubrange(5..<signerAt, with: be(UInt64(claim.utf8.count), 4) + Array(claim.utf8)); cases.append(("10^8 objects claimed", c))
         for (what, bytes) in cases {
             let path = s.file("h.shb")
             try Data(bytes).write(to: URL(fileURLWithPath: path))

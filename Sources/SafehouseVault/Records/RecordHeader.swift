@@ -35,8 +35,19 @@ public struct RecordHeader: Sendable, Equatable {
     public let chunkSize: UInt32
     public let plaintextLength: UInt64
     /// Signed in clear: a subject identity's pseudonym (so a bundle cannot
-    /// rename it), empty for records and excerpts.
+    /// rename it); an excerpt's version `v<N>`, raised by every re-signing
+    /// (grant, revoke, re-key), so an older copy can never replace a newer one;
+    /// empty for records.
     public var label: String = ""
+
+    /// An excerpt's signed version (nil for other types).
+    public var excerptVersion: UInt64? {
+        guard type == .excerpt, label.hasPrefix("v"), let n = UInt64(label.dropFirst()), "v\(n)" == label, n >= 1 else { return nil }
+        return n
+    }
+
+    /// The label a re-signed copy carries: the next version for an excerpt.
+    var nextLabel: String { excerptVersion.map { "v\($0 + 1)" } ?? label }
     public let slots: [KeySlot]
     let metaNonce: [UInt8]
     let metaCiphertext: [UInt8]
@@ -67,7 +78,7 @@ public struct RecordHeader: Sendable, Equatable {
 
     /// A copy with other slots, signed by `signer` (grants, revocations, rotation).
     func resigned(slots: [KeySlot], by identity: Identity) throws -> RecordHeader {
-        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
+        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: nextLabel, slots: slots,
                              metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash,
                              signer: identity.fingerprint, signature: [])
         return h.withSignature(try identity.sign(h.encodedUnsigned()))
@@ -76,6 +87,15 @@ public struct RecordHeader: Sendable, Equatable {
     func withSignature(_ sig: [UInt8]) -> RecordHeader {
         RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
                      metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: sig)
+    }
+
+    /// A subject's label is a pseudonym, an excerpt's `v<N>` (N ≥ 1, no leading zero), a record's empty.
+    static func isValidLabel(_ label: String, type: ObjectType) -> Bool {
+        switch type {
+        case .subject: return Pseudonym.isValid(label)
+        case .excerpt: return label.hasPrefix("v") && UInt64(label.dropFirst()).map { $0 >= 1 && "v\($0)" == label } == true
+        case .record: return label.isEmpty
+        }
     }
 
     /// Parses a header strictly (canonical form only). Does not verify the signature.
@@ -93,7 +113,7 @@ public struct RecordHeader: Sendable, Equatable {
         let labelBytes = try r.take(labelLength)
         guard labelBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw bad }
         let label = String(decoding: labelBytes, as: UTF8.self)
-        guard type == .subject ? Pseudonym.isValid(label) : label.isEmpty else { throw bad }
+        guard isValidLabel(label, type: type) else { throw bad }
         let n = Int(try r.u16())
         guard n <= maxSlots else { throw bad }
         var slots: [KeySlot] = []

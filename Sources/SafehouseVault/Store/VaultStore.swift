@@ -79,6 +79,10 @@ final class VaultStore: @unchecked Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2-trust") { db in
+            // Device keys of the vaults whose logs were merged here, pinned at their first bundle.
+            try db.execute(sql: "CREATE TABLE foreign_devices (origin TEXT PRIMARY KEY NOT NULL, device_key BLOB NOT NULL)")
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }

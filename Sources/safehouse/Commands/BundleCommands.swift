@@ -15,12 +15,17 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var vault: VaultOption
         @Option(help: "The bundle file to write.") var out: String
         @Flag(help: "Replace an existing file.") var force = false
+        @OptionGroup var id: IdentityOptions
 
         func run() throws {
             try guarded {
                 guard !records.isEmpty || all else { throw VaultError.usage("name at least one record id, or pass --all") }
                 guard records.isEmpty || !all else { throw VaultError.usage("give record ids or --all, not both") }
-                try vault.open().exportBundle(ids: records, to: out, by: nil, overwrite: force)
+                let v = try vault.open()
+                // With a key the manifest is signed by you; without, by the vault's device key,
+                // which its owner (field) or root officer (HQ) endorsed.
+                let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
+                try v.exportBundle(ids: records, to: out, by: who, overwrite: force)
             }
         }
     }
@@ -29,10 +34,14 @@ struct BundleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Verify a bundle and import its records; safe to repeat.")
         @Argument(help: "The bundle file.") var file: String
         @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
 
         func run() throws {
             try guarded {
-                let r = try vault.open().importBundle(path: file, by: nil)
+                let v = try vault.open()
+                // Optional: the import is then audited in your name (and binds a new editor vault to you).
+                let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
+                let r = try v.importBundle(path: file, by: who)
                 for id in r.imported { Output.print(id) }
                 Output.note("imported \(r.imported.count) object(s), \(r.alreadyPresent.count) already present, \(r.auditEntries) field audit entries verified")
             }

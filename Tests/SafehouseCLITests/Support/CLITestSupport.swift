@@ -198,14 +198,14 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// HQ vault `hq` rooted in olga (officer) with ivan (interviewer) and edith (editor),
-    /// team keyring `team.txt`, and field vault `field` made from it.
+    /// team keyring `team.txt` (signed by olga), and field vault `field` made from it, bound to ivan.
     func makeTeam(sourceLocation: SourceLocation = #_sourceLocation) throws {
         try installKeys()
         for args in [["init", "--vault", file("hq"), "--identity", file("olga")],
                      ["team", "add", file("ivan.pub"), "--vault", file("hq"), "--identity", file("olga")],
                      ["team", "add", file("edith.pub"), "--vault", file("hq"), "--identity", file("olga")],
-                     ["team", "export", "--vault", file("hq"), "--out", file("team.txt")],
-                     ["init", "--vault", file("field"), "--team", file("team.txt")]] {
+                     ["team", "export", "--vault", file("hq"), "--out", file("team.txt"), "--identity", file("olga")],
+                     ["init", "--vault", file("field"), "--team", file("team.txt"), "--identity", file("ivan")]] {
             let r = try run(args, sourceLocation: sourceLocation)
             try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
         }

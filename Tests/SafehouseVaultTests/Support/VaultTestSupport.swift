@@ -70,10 +70,11 @@ func makeHQ(_ scratch: Scratch, name: String = "hq") throws -> Vault {
     return hq
 }
 
-/// A field vault made from the HQ vault's exported team keyring (through its text form).
-func makeField(_ scratch: Scratch, from hq: Vault, name: String = "field") throws -> Vault {
-    let ring = try TeamKeyring.parse(try hq.exportTeam(by: nil).text, object: "team keyring")
-    return try Vault.createField(at: scratch.file(name), keyring: ring)
+/// A field vault made from the HQ vault's officer-signed team keyring (through its
+/// text form), bound to the interviewer.
+func makeField(_ scratch: Scratch, from hq: Vault, name: String = "field", owner: TestMember = TestTeam.shared.interviewer) throws -> Vault {
+    let ring = try TeamKeyring.parse(try hq.exportTeam(by: TestTeam.shared.officer.identity).text, object: "team keyring")
+    return try Vault.createField(at: scratch.file(name), keyring: ring, owner: owner.identity)
 }
 
 /// Writes `bytes` to a new file in `scratch` and returns its path.
