@@ -13,3 +13,4 @@ fi
 # Test helpers only: Python's `cryptography` is the independent implementation
 # the format tests cross-check against.
 python3 -c "import cryptography" 2>/dev/null || python3 -m pip install -q cryptography
+python3 -c "import nacl.bindings" 2>/dev/null || python3 -m pip install -q pynacl

@@ -245,6 +245,16 @@ extension Vault {
                 throw bad("its audit log is broken at entry \(verdict.firstBadSeq ?? 0)")
             }
             guard fsize == manifest.logSize, froot == manifest.logRoot else { throw bad("its audit log does not match the signed manifest") }
+            if foreign.first?.entry.action == "init-field" {
+                // A field bundle carries every identity registered there; the member-signed
+                // `subject-import` entries say how many, so none can be left out, even by
+                // someone who re-signs the manifest with the laptop's device key.
+                let registered = foreign.filter { $0.entry.action == "subject-import" && $0.entry.outcome == .ok && $0.entry.actor != "vault" }
+                    .compactMap { $0.entry.objects.first { $0.hasPrefix("count:") }.flatMap { Int($0.dropFirst(6)) } }.reduce(0, +)
+                guard registered == manifest.objects.filter({ $0.type == .subject }).count else {
+                    throw bad("it carries \(manifest.objects.filter { $0.type == .subject }.count) subject identities but its field log registered \(registered): an identity is missing")
+                }
+            }
             let manifestID = Encoding.hex(GenericHash.hash(manifestBytes, length: 16))
             try store.write { db in
                 if let identity { _ = try requireMember(identity, db, action: "bundle-import", objects: []) }

@@ -155,6 +155,7 @@ extension Vault {
             let sig = try officer.sign(endorsementMessage(card))
             try insertMember(db, card: card, endorsedBy: officer.fingerprint, endorsement: sig)
             try appendAudit(db, actor: officer, action: "team-add", objects: [card.fingerprint.compact], outcome: .ok)
+            try sealTrustState(db, by: officer)
             return Member(card: card, endorsedBy: officer.fingerprint, endorsement: sig, status: "active")
         }
     }

@@ -104,6 +104,7 @@ extension Vault {
                 try setMemberStatus(db, member.fingerprint, "removed")
                 try db.execute(sql: "DELETE FROM grants WHERE member = ?", arguments: [member.fingerprint.compact])
                 try appendAudit(db, actor: officer, action: "team-remove", objects: [member.fingerprint.compact] + replaced.map { $0.new.idText }.prefix(60), outcome: .ok)
+                try sealTrustState(db, by: officer)
             }
         } catch {
             for (_, n) in replaced { unlink(bodyPath(n)) }
@@ -143,6 +144,7 @@ extension Vault {
             }
             try insertMember(db, card: newCard, endorsedBy: officer.fingerprint, endorsement: try officer.sign(endorsementMessage(newCard)))
             try setMemberStatus(db, old.fingerprint, "superseded")
+            try sealTrustState(db, by: officer)
             for row in try Row.fetchAll(db, sql: "SELECT object_id, expires FROM grants WHERE member = ?", arguments: [old.fingerprint.compact]) {
                 let excerpt: String = row["object_id"]
                 let expires: String? = row["expires"]

@@ -6,17 +6,19 @@ import SafehouseCrypto
 /// The vault's trust anchor: what decides whom a seal is encrypted to must be
 /// authenticated by a key that is not on the disk.
 ///
-/// - An HQ vault's first audit entry (`init`) is signed by the root officer
-///   and names the root fingerprint; `meta.root` must match it. Rewriting that
-///   entry would need every later signer's key.
-/// - A field or editor vault is *bound* to its user (the owner): the owner signs
-///   a `trust-bind` audit entry naming a digest of the whole trust state — vault
-///   and team ids, root, keyring serial, every member row and the device key.
-///   Before the vault is used, the current state must hash to the digest of the
-///   entry `meta.trust_seq` points at, signed by `meta.trust_owner`; only the owner
-///   may act in it. An offline edit of the members, the root or the statuses is
-///   refused (65), and `check` also requires every `trust-bind` to be the owner's
-///   and the pointer to name the newest one.
+/// - The whole trust state — vault and team ids, root, keyring serial, every
+///   member row (card, endorsement, status) and the device key — hashes to a
+///   digest that a member signs in an audit entry: at HQ the acting officer
+///   after every change of the member set (`team-state`), in a field or editor
+///   vault its owner when binding it to a keyring (`trust-bind`). Before the
+///   members are used, the current state must hash to the digest of the entry
+///   `meta.trust_seq` points at, and no later such entry may exist. An offline
+///   edit of the members, a status, the root or a rollback to an older state is
+///   refused (65).
+/// - An HQ vault's first audit entry (`init`) is signed by the root officer and
+///   names the root fingerprint; `meta.root` must match it, so the officer who
+///   signs a `team-state` entry must chain to the real root.
+/// - In a field or editor vault only the owner may act.
 extension Vault {
     /// The trust-state digest a `trust-bind` entry names (hex BLAKE2b-256).
     func trustDigest(_ db: Database) throws -> String {
@@ -49,6 +51,10 @@ extension Vault {
                  hint: "its trust state (root, keyring, members) was changed outside safehouse; do not seal here: re-create the vault from HQ's keyring or apply one with `safehouse team update`")
     }
 
+    /// The action of the entries that seal the trust state: the owner's in a field
+    /// or editor vault, the acting officer's at HQ (after every change of the member set).
+    var trustAction: String { kind == .hq ? "team-state" : "trust-bind" }
+
     /// Checks the trust anchor against the members as stored (see the type's notes).
     func verifyTrustAnchor(_ db: Database, members: [Member]) throws {
         if kind == .hq {
@@ -60,63 +66,66 @@ extension Vault {
                 throw VaultError.badData(object: "vault \(directory)",
                                          hint: "its root of trust does not match the root officer's signed first audit entry (edited offline?)")
             }
-            return
         }
         guard let seqText = try VaultStore.meta(db, "trust_seq") else {
-            // Unbound: allowed only while nothing was ever done in the vault.
+            // A vault never bound (field: made without --identity) may hold nothing yet.
             let objects = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") ?? 0
-            let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
-            guard objects == 0, entries <= 1, try trustOwner(db) == nil else { throw trustBroken }
+            guard kind != .hq, objects == 0, try trustOwner(db) == nil else { throw trustBroken }
             return
         }
-        guard let seq = Int64(seqText), let owner = try trustOwner(db),
-              let ownerCard = members.first(where: { $0.fingerprint == owner })?.card,
+        guard let seq = Int64(seqText),
               let row = try Row.fetchOne(db, sql: "SELECT entry, signer_key, signature FROM audit WHERE seq = ?", arguments: [seq]),
-              let signed = Self.signedEntry(row), signed.entry.action == "trust-bind", signed.entry.actor == owner.compact,
-              signed.signerKey == ownerCard.signKey, signed.verifySignature(),
+              let signed = Self.signedEntry(row), signed.entry.action == trustAction,
+              let signer = members.first(where: { $0.fingerprint.compact == signed.entry.actor }),
+              signed.signerKey == signer.card.signKey, signed.verifySignature(),
+              kind == .hq ? signer.card.role == .officer : signer.fingerprint == (try trustOwner(db)),
               signed.entry.objects.first == "trust:" + (try trustDigest(db)) else { throw trustBroken }
+        // The pointer names the newest such entry: rolling the members back to an older
+        // signed state (an older keyring, a removed member made active) is refused too.
+        let later = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE seq > ? AND instr(entry, ?) > 0",
+                                     arguments: [seq, Data(Array("\naction \(trustAction)\n".utf8))]) ?? 0
+        guard later == 0 else { throw trustBroken }
     }
 
-    /// Full check for `check`: every `trust-bind` entry is the owner's and the pointer names the newest.
+    /// Full check for `check`: in a field or editor vault every `trust-bind` entry is the owner's.
     func verifyTrustHistory(_ db: Database) throws {
         guard kind != .hq else { return }
         let owner = try trustOwner(db)
-        var newest: Int64?
         try forEachAuditEntry(db) { e in
             guard e.entry.action == "trust-bind" else { return }
             guard e.entry.actor == owner?.compact else { throw trustBroken }
-            newest = Int64(e.entry.seq)
         }
-        guard newest.map(String.init) == (try VaultStore.meta(db, "trust_seq")) else { throw trustBroken }
     }
 
-    /// Binds a field or editor vault's current trust state to `owner` (at `init --team
-    /// --identity`, at its first use, and when the owner applies a new keyring).
-    func bindTrust(_ db: Database, owner: Identity) throws {
+    /// Seals the current trust state under `signer`: binds a field or editor vault to
+    /// its owner (at `init --team --identity`, at `team update`), or records HQ's
+    /// member set after a change, signed by the acting officer.
+    func sealTrustState(_ db: Database, by signer: Identity) throws {
         let digest = try trustDigest(db)
         let device = try deviceKeyPair().publicKey
-        try appendAudit(db, actor: owner, action: "trust-bind", objects: ["trust:" + digest, "device:" + Encoding.hex(device)], outcome: .ok)
+        try appendAudit(db, actor: signer, action: trustAction, objects: ["trust:" + digest, "device:" + Encoding.hex(device)], outcome: .ok)
         let seq = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") ?? 0
-        try VaultStore.setMeta(db, "trust_owner", owner.fingerprint.compact)
         try VaultStore.setMeta(db, "trust_seq", String(seq))
+        guard kind != .hq else { return }
+        try VaultStore.setMeta(db, "trust_owner", signer.fingerprint.compact)
         // The owner vouches for the device key, which signs bundles exported without a key.
-        try VaultStore.setMeta(db, "device_endorsement", blob: try owner.sign(Self.deviceEndorsementMessage(vaultID: id, publicKey: device)))
-        try VaultStore.setMeta(db, "device_endorser", owner.fingerprint.compact)
+        try VaultStore.setMeta(db, "device_endorsement", blob: try signer.sign(Self.deviceEndorsementMessage(vaultID: id, publicKey: device)))
+        try VaultStore.setMeta(db, "device_endorser", signer.fingerprint.compact)
     }
 
-    /// In a field or editor vault: binds an unbound vault to `identity` at its first
-    /// use, and refuses (77) anyone but the owner of a bound one.
+    /// In a field or editor vault only its owner acts: an unbound vault is refused
+    /// (77) until its owner binds it with a keyring from HQ, and anyone else is refused.
     func requireTrustOwner(_ db: Database, _ identity: Identity, action: String) throws {
         guard kind != .hq else { return }
-        guard let owner = try trustOwner(db) else {
-            try bindTrust(db, owner: identity)
-            return
-        }
+        let owner = try trustOwner(db)
         guard owner == identity.fingerprint else {
             try appendAudit(db, actor: nil, claimedActor: identity.fingerprint.compact, action: action, objects: [],
-                            outcome: .refused, reason: "not-the-vault-owner")
-            throw RefusalCommitted(error: .refused(object: "vault \(directory)", reason: "this vault is bound to another member's key",
-                                                   hint: "each member keeps a vault of their own, made with `safehouse init --team`"))
+                            outcome: .refused, reason: owner == nil ? "vault-not-bound" : "not-the-vault-owner")
+            throw RefusalCommitted(error: owner == nil
+                ? .refused(object: "vault \(directory)", reason: "this vault is not bound to its owner's key yet",
+                           hint: "bind it to your key with the keyring from HQ: `safehouse team update TEAMFILE --vault \(directory) --identity KEY`")
+                : .refused(object: "vault \(directory)", reason: "this vault is bound to another member's key",
+                           hint: "each member keeps a vault of their own, made with `safehouse init --team TEAMFILE --identity KEY`"))
         }
     }
 
@@ -137,5 +146,74 @@ extension Vault {
         guard let entry = row["entry"] as Data?, let key = row["signer_key"] as Data?, let sig = row["signature"] as Data?,
               let parsed = try? AuditEntry.parse(canonical: [UInt8](entry)) else { return nil }
         return SignedAuditEntry(entry: parsed, signerKey: [UInt8](key), signature: [UInt8](sig))
+    }
+}
+
+/// One difference between a vault's keyring and a newer one.
+public struct KeyringChange: Sendable, Equatable {
+    public enum Kind: String, Sendable { case added, removed, status }
+    public let kind: Kind
+    public let name: String
+    public let role: String
+    public let fingerprint: Fingerprint
+    /// For `.status`: the old and the new status; for `.added`: the new status.
+    public let from: String?
+    public let to: String?
+}
+
+extension Vault {
+    /// `team update`: applies a newer officer-signed keyring of the same team and
+    /// root to a field or editor vault, atomically, and binds the vault's trust
+    /// state to `owner`. An older or equal serial is refused (65), unless the vault
+    /// was never bound (then the same serial binds it).
+    /// - Returns: what changed, member by member.
+    public func updateTeam(_ ring: TeamKeyring, by owner: Identity) throws -> [KeyringChange] {
+        guard kind != .hq else {
+            throw VaultError.usage("an HQ vault's team is its own: `safehouse team add` and `team remove` change it")
+        }
+        return try store.write { db in
+            guard ring.vaultID == teamID, ring.root == root else {
+                throw VaultError.badData(object: "keyring", hint: "it belongs to another team or root of trust than this vault's; use the keyring of your own HQ")
+            }
+            if let bound = try trustOwner(db), bound != owner.fingerprint {
+                try requireTrustOwner(db, owner, action: "team-update")
+            }
+            guard ring.members.contains(where: { $0.card.fingerprint == owner.fingerprint && $0.status == "active" }) else {
+                throw VaultError.refused(object: "key \(owner.fingerprint)", reason: "this key is not an active member of the keyring",
+                                         hint: "ask the security officer whether you were removed; use your current key")
+            }
+            let current = try keyringSerial(db)
+            let bound = try trustOwner(db) != nil
+            guard ring.serial > current || (!bound && ring.serial == current) else {
+                throw VaultError.badData(object: "keyring", hint: "its serial \(ring.serial) is not newer than this vault's \(current): an old keyring cannot replace a newer one; ask HQ for a fresh `team export`")
+            }
+            var old: [String: (card: MemberCard, status: String)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT card, status FROM members") {
+                guard let text = row["card"] as String?, let card = try? MemberCard.parse(text, object: "member"), let status = row["status"] as String? else { continue }
+                old[card.fingerprint.compact] = (card, status)
+            }
+            var changes: [KeyringChange] = []
+            for m in ring.members {
+                let fp = m.card.fingerprint
+                if let o = old.removeValue(forKey: fp.compact) {
+                    if o.status != m.status {
+                        changes.append(.init(kind: .status, name: m.card.name, role: m.card.role.rawValue, fingerprint: fp, from: o.status, to: m.status))
+                    }
+                } else {
+                    changes.append(.init(kind: .added, name: m.card.name, role: m.card.role.rawValue, fingerprint: fp, from: nil, to: m.status))
+                }
+            }
+            for (_, o) in old.sorted(by: { $0.key < $1.key }) {
+                changes.append(.init(kind: .removed, name: o.card.name, role: o.card.role.rawValue, fingerprint: o.card.fingerprint, from: o.status, to: nil))
+            }
+            try db.execute(sql: "DELETE FROM members")
+            for m in ring.members {
+                try insertMember(db, card: m.card, endorsedBy: m.endorsedBy, endorsement: m.endorsement, status: m.status)
+            }
+            try VaultStore.setMeta(db, "keyring_serial", String(ring.serial))
+            try appendAudit(db, actor: owner, action: "team-update", objects: ["serial:\(ring.serial)", "changes:\(changes.count)"], outcome: .ok)
+            try sealTrustState(db, by: owner)
+            return changes
+        }
     }
 }

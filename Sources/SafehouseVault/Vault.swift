@@ -106,6 +106,7 @@ public final class Vault: @unchecked Sendable {
             try VaultStore.setMeta(db, "device_endorsement", blob: deviceEndorsement)
             try vault.insertMember(db, card: card, endorsedBy: card.fingerprint, endorsement: endorsement)
             try vault.appendAudit(db, actor: officer, action: "init", objects: [card.fingerprint.compact], outcome: .ok)
+            try vault.sealTrustState(db, by: officer)
         }
         return vault
     }
@@ -137,7 +138,7 @@ public final class Vault: @unchecked Sendable {
                 try vault.insertMember(db, card: m.card, endorsedBy: m.endorsedBy, endorsement: m.endorsement, status: m.status)
             }
             try vault.appendAudit(db, actor: nil, action: "init-field", objects: [keyring.root.compact], outcome: .ok)
-            if let owner { try vault.bindTrust(db, owner: owner) }
+            if let owner { try vault.sealTrustState(db, by: owner) }
         }
         return vault
     }

@@ -355,7 +355,7 @@ struct AccessCLITests {
 
         r = try t.run(["team", "export", "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("team-signed.txt")])
         try #require(r.status == 0, "\(r)")
-        r = try t.run(["init", "--vault", t.file("edithvault"), "--team", t.file("team-signed.txt")])
+        r = try t.run(["init", "--vault", t.file("edithvault"), "--team", t.file("team-signed.txt"), "--identity", t.file("edith")])
         try #require(r.status == 0, "\(r)")
         r = try t.run(["bundle", "export", ex, "--vault", t.file("hq"), "--out", t.file("edith.bundle")])
         try #require(r.status == 0, "\(r)")

@@ -16,7 +16,12 @@ import Testing
         let (o, i, e, x) = (t.officerFP, t.interviewerFP, t.editorFP, t.outsiderFP)
 
         // Made by Team(): init, then the officer adds the interviewer and the editor.
-        try log.expectNew([.init(o, "init", [o], .ok), .init(o, "team-add", [i], .ok), .init(o, "team-add", [e], .ok)])
+        // After each change of the member set the officer signs the new state (`team-state`).
+        let made = try log.new()
+        #expect(made.map(\.action) == ["init", "team-state", "team-add", "team-state", "team-add", "team-state"])
+        #expect(made.allSatisfy { $0.actor == o })
+        #expect(made.filter { $0.action == "team-state" }.allSatisfy { $0.objects.first?.hasPrefix("trust:") == true })
+        #expect(made[2].objects == [i] && made[4].objects == [e])
 
         // team add: refused for a non-officer member, and for a key that is no member.
         var r = t.run(["team", "add", t.dir + "/outsider.key.pub", "--vault", t.hq, "--identity", t.dir + "/interviewer.key"])

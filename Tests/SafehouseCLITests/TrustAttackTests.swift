@@ -273,7 +273,8 @@ struct TrustAttackTests {
         try Data("[00:00:01] A: I crossed at 혜산.\n".utf8).write(to: URL(fileURLWithPath: sb.file("after.txt")))
         let r = try sb.run(["seal", sb.file("after.txt"), "--vault", sb.file("field"), "--identity", sb.file("ivan"),
                             "--kind", "interview", "--country", "CN", "--quiet"])
-        #expect(r.status == 65, "the seal must be refused: \(r)", sourceLocation: sourceLocation)
+        // A bound vault whose state changed: 65. One stripped back to "never bound": 77, bind it first.
+        #expect(r.status == (unbind ? 77 : 65), "the seal must be refused: \(r)", sourceLocation: sourceLocation)
         #expect(r.stdout.isEmpty, "no record id may be printed: \(r)", sourceLocation: sourceLocation)
         #expect(r.stderr.lowercased().contains("keyring"), "the hint must point at the keyring (re-import / team update): \(r)",
                 sourceLocation: sourceLocation)
@@ -281,8 +282,15 @@ struct TrustAttackTests {
         #expect(objectsAfter == objectsBefore, "no object may be stored: \(objectsAfter)", sourceLocation: sourceLocation)
         #expect(sb.listing("field/objects") == bodiesBefore, "no body file may be left: \(sb.listing("field/objects"))",
                 sourceLocation: sourceLocation)
-        let check = try sb.run(["check", "--vault", sb.file("field")])
-        #expect(check.status == 65, "\(check)", sourceLocation: sourceLocation)
+        if unbind {
+            // Binding it takes the genuine keyring from HQ, whose root the attacker cannot match.
+            let bind = try sb.run(["team", "update", sb.file("team.txt"), "--vault", sb.file("field"), "--identity", sb.file("ivan")])
+            #expect(bind.status == 65 && bind.stderr.contains("root of trust"), "\(bind)", sourceLocation: sourceLocation)
+            #expect(try sb.objectRows("field") == objectsBefore, sourceLocation: sourceLocation)
+        } else {
+            let check = try sb.run(["check", "--vault", sb.file("field")])
+            #expect(check.status == 65, "\(check)", sourceLocation: sourceLocation)
+        }
     }
 
     // MARK: - 4. A seized field laptop / a bundle reveals nothing linkable

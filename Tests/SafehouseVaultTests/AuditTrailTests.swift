@@ -16,7 +16,7 @@ import Testing
         var testDescription: String { rawValue }
     }
 
-    /// Log: 0 init, 1 team-add, 2-4 refused opens, 5 open, 6 checkpoint. Tampering at seq 3.
+    /// Log: 0 init, 1 team-state, 2 team-add, 3 team-state, 4-6 refused opens, 7 open, 8 checkpoint. Tampering at seq 5.
     @Test(arguments: Tamper.allCases)
     func tamperingWithTheStoreIsCaught(_ tamper: Tamper) throws {
         let f = try AuditTrail.Fixture()
@@ -28,7 +28,7 @@ import Testing
             }
             try v.audit(actor: f.officer, action: "open", objects: [AuditTrail.recordID], outcome: .ok)
             checkpoint = try v.checkpoint(by: f.officer)
-            #expect(checkpoint.size == 7)
+            #expect(checkpoint.size == 9)
             #expect(try v.verifyAuditLog(checkpoint: checkpoint).isIntact)
         }
         try checkpoint.text.write(toFile: f.dir + "/cp", atomically: true, encoding: .utf8)
@@ -38,37 +38,37 @@ import Testing
         switch tamper {
         case .editField:
             // Turn a refusal into a success, keeping the signature.
-            let blob = try queue.read { try Data.fetchOne($0, sql: "SELECT entry FROM audit WHERE seq = 3")! }
+            let blob = try queue.read { try Data.fetchOne($0, sql: "SELECT entry FROM audit WHERE seq = 5")! }
             let text = String(decoding: blob, as: UTF8.self).replacingOccurrences(of: "outcome refused\nreason not-a-recipient\n", with: "outcome ok\n")
             #expect(Data(text.utf8) != blob)
-            try queue.write { try $0.execute(sql: "UPDATE audit SET entry = ? WHERE seq = 3", arguments: [Data(text.utf8)]) }
-            expected = 3
+            try queue.write { try $0.execute(sql: "UPDATE audit SET entry = ? WHERE seq = 5", arguments: [Data(text.utf8)]) }
+            expected = 5
         case .deleteEntry:
-            try queue.write { try $0.execute(sql: "DELETE FROM audit WHERE seq = 3") }
-            expected = 3
+            try queue.write { try $0.execute(sql: "DELETE FROM audit WHERE seq = 5") }
+            expected = 5
         case .insertEntry:
-            // Make room at seq 3 and put a copy of entry 2 there.
+            // Make room at seq 5 and put a copy of entry 4 there.
             try queue.write { db in
-                try db.execute(sql: "UPDATE audit SET seq = -seq - 1 WHERE seq >= 3")
+                try db.execute(sql: "UPDATE audit SET seq = -seq - 1 WHERE seq >= 5")
                 try db.execute(sql: "UPDATE audit SET seq = -seq WHERE seq < 0")
-                try db.execute(sql: "INSERT INTO audit(seq, entry, signer_key, signature, leaf_hash) SELECT 3, entry, signer_key, signature, leaf_hash FROM audit WHERE seq = 2")
+                try db.execute(sql: "INSERT INTO audit(seq, entry, signer_key, signature, leaf_hash) SELECT 5, entry, signer_key, signature, leaf_hash FROM audit WHERE seq = 4")
             }
-            expected = 3
+            expected = 5
         case .swapEntries:
             try queue.write { db in
-                try db.execute(sql: "UPDATE audit SET seq = 100 WHERE seq = 3")
-                try db.execute(sql: "UPDATE audit SET seq = 3 WHERE seq = 4")
-                try db.execute(sql: "UPDATE audit SET seq = 4 WHERE seq = 100")
+                try db.execute(sql: "UPDATE audit SET seq = 100 WHERE seq = 5")
+                try db.execute(sql: "UPDATE audit SET seq = 5 WHERE seq = 6")
+                try db.execute(sql: "UPDATE audit SET seq = 6 WHERE seq = 100")
             }
-            expected = 3
-        case .changeSignature:
-            var sig = try queue.read { try Data.fetchOne($0, sql: "SELECT signature FROM audit WHERE seq = 3")! }
-            sig[sig.startIndex + 10] ^= 0x20
-            try queue.write { try $0.execute(sql: "UPDATE audit SET signature = ? WHERE seq = 3", arguments: [sig]) }
-            expected = 3
-        case .truncateBelowCheckpoint:
-            try queue.write { try $0.execute(sql: "DELETE FROM audit WHERE seq >= 5") }
             expected = 5
+        case .changeSignature:
+            var sig = try queue.read { try Data.fetchOne($0, sql: "SELECT signature FROM audit WHERE seq = 5")! }
+            sig[sig.startIndex + 10] ^= 0x20
+            try queue.write { try $0.execute(sql: "UPDATE audit SET signature = ? WHERE seq = 5", arguments: [sig]) }
+            expected = 5
+        case .truncateBelowCheckpoint:
+            try queue.write { try $0.execute(sql: "DELETE FROM audit WHERE seq >= 7") }
+            expected = 7
         }
         try queue.close()
 

@@ -34,8 +34,11 @@ struct VaultActionAuditTests {
         let log = try lines(hq)
         let expected = [
             Line(actor: officer, action: "init", outcome: "ok", reason: nil),
+            Line(actor: officer, action: "team-state", outcome: "ok", reason: nil),   // the signed member set, after every change
             Line(actor: officer, action: "team-add", outcome: "ok", reason: nil),
+            Line(actor: officer, action: "team-state", outcome: "ok", reason: nil),
             Line(actor: officer, action: "team-add", outcome: "ok", reason: nil),
+            Line(actor: officer, action: "team-state", outcome: "ok", reason: nil),
             Line(actor: officer, action: "seal", outcome: "ok", reason: nil),
             Line(actor: interviewer, action: "open", outcome: "refused", reason: "not-a-recipient"),
             Line(actor: team.editor.fingerprint.compact, action: "seal", outcome: "refused", reason: "role-not-allowed"),
@@ -44,8 +47,8 @@ struct VaultActionAuditTests {
         ]
         #expect(log == expected, "\(log)")
         let entries = try hq.auditEntries()
-        #expect(entries[3].entry.objects.contains(id) && entries[4].entry.objects.contains(id) && entries[7].entry.objects.contains(id))
-        #expect(entries[6].entry.objects.contains("key:" + team.stranger.fingerprint.compact))
+        #expect(entries[6].entry.objects.contains(id) && entries[7].entry.objects.contains(id) && entries[10].entry.objects.contains(id))
+        #expect(entries[9].entry.objects.contains("key:" + team.stranger.fingerprint.compact))
         guard case .intact(let size, _) = try hq.verifyAuditLog(checkpoint: nil) else {
             Issue.record("the audit log does not verify"); return
         }

@@ -27,7 +27,8 @@ public struct RecordHeader: Sendable, Equatable {
     static let maxLabelBytes = 32
     static let idBytes = 16
     static let maxSlots = 1024
-    static let maxMetaBytes = 1 << 20
+    /// The largest padded metadata (1 MiB class) with its tag.
+    static let maxMetaBytes = (1 << 20) + 16
     static let maxPlaintextLength: UInt64 = 1 << 50
 
     public let type: ObjectType

@@ -5,7 +5,32 @@ import SafehouseVault
 struct Team: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Team members and the signed team keyring.",
-        subcommands: [Add.self, Export.self, List.self, Remove.self])
+        subcommands: [Add.self, Export.self, List.self, Remove.self, Update.self])
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply a newer team keyring from HQ to a field or editor vault (and bind the vault to your key).",
+            discussion: "The keyring must be signed by an officer of the same team and root and carry a higher serial than the vault's; an older or equal one is refused (65). Prints one line per change: added, removed, or a status change.")
+        @Argument(help: "The keyring exported at HQ (`safehouse team export`).") var teamfile: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                let ring = try TeamKeyring.parse(try readText(teamfile), object: teamfile)
+                let changes = try v.updateTeam(ring, by: try id.unlock(auditIn: v))
+                for c in changes {
+                    switch c.kind {
+                    case .added: Output.print("added\t\(c.name)\t\(c.role)\t\(c.fingerprint)\t\(c.to ?? "")")
+                    case .removed: Output.print("dropped\t\(c.name)\t\(c.role)\t\(c.fingerprint)")
+                    case .status: Output.print("status\t\(c.name)\t\(c.role)\t\(c.fingerprint)\t\(c.from ?? "")->\(c.to ?? "")")
+                    }
+                }
+                Output.note("keyring serial \(ring.serial) applied; \(changes.count) change(s); the vault is bound to your key")
+            }
+        }
+    }
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
