@@ -52,6 +52,12 @@ extension Vault {
                 }
             }
             try verifyTrustHistory(db)
+            for g in try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants") {
+                guard let excerpt = g["object_id"] as String?, let fp = (g["member"] as String?).flatMap(Fingerprint.init(text:)) else {
+                    throw VaultError.badData(object: "grants table", hint: "a grant row is damaged")
+                }
+                try verifyGrant(excerpt: excerpt, member: fp, expires: g["expires"], signature: g["grant_sig"], members: ms)
+            }
             let result = try verifyAudit(db, checkpoint: nil, members: ms)
             guard case .intact(let size, _) = result else {
                 throw VaultError.badData(object: "audit log entry \(result.firstBadSeq ?? 0)", hint: "\(result); the log was edited")

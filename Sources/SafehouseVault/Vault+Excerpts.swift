@@ -158,6 +158,14 @@ extension Vault {
         String(format: "%02d:%02d:%02d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60)
     }
 
+    /// Checks a stored grant's officer signature (a database edit of its expiry or member is 65).
+    func verifyGrant(excerpt: String, member: Fingerprint, expires: String?, signature: Data?, members ms: [Member]) throws {
+        let msg = Self.grantMessage(excerpt: excerpt, member: member, expires: expires)
+        guard let signature, ms.contains(where: { $0.card.role == .officer && Signature.verify([UInt8](signature), message: msg, publicKey: $0.card.signKey) }) else {
+            throw VaultError.badData(object: "grant of excerpt \(excerpt) to \(member)", hint: "its officer signature does not verify (the grants table was edited); run `safehouse check`")
+        }
+    }
+
     static func grantMessage(excerpt: String, member: Fingerprint, expires: String?) -> [UInt8] {
         Array("safehouse grant v1\nexcerpt: \(excerpt)\nmember: \(member.compact)\nexpires: \(expires ?? "never")\n".utf8)
     }
@@ -239,12 +247,14 @@ extension Vault {
         try store.write { db in
             let me = try requireMember(member, db, action: "export", objects: [excerptID])
             guard me.card.role != .officer else { return }
-            let row = try Row.fetchOne(db, sql: "SELECT expires FROM grants WHERE object_id = ? AND member = ?",
+            let row = try Row.fetchOne(db, sql: "SELECT expires, grant_sig FROM grants WHERE object_id = ? AND member = ?",
                                        arguments: [excerptID, member.fingerprint.compact])
             guard let row else {
                 try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
                            .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
             }
+            // The grant's terms (its expiry above all) count only as an officer signed them.
+            try verifyGrant(excerpt: excerptID, member: member.fingerprint, expires: row["expires"], signature: row["grant_sig"], members: try members(db))
             if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
                 try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
                            .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))

@@ -464,7 +464,7 @@ private func runTool(_ exe: String, _ args: [String]) throws -> (status: Int32, 
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-fileprivate extension Sandbox {
+extension Sandbox {
     /// Makes a second editor key (`key new --kdf interactive`) and adds it at HQ.
     func addEditor(_ file: String, name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         var r = try run(["key", "new", "--name", name, "--role", "editor", "--out", self.file(file), "--kdf", "interactive"], sourceLocation: sourceLocation)

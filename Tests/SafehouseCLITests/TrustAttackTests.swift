@@ -185,6 +185,25 @@ struct TrustAttackTests {
         #expect(good.status == 0, "\(good)")
     }
 
+    // MARK: - Grants edited in SQL
+
+    @Test("A grant's expiry edited in SQL (expired → never) is caught by export and by check (65)")
+    func grantExpiryEditedInSQL() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let rec = try sb.seal(Array("[00:00:01] A: the river was frozen that winter\n".utf8), name: "talk.txt")
+        let ex = try sb.approve(rec)
+        try sb.grant(ex, to: "Edith", expires: "2020-01-01")
+        var r = try sb.export(ex, as: "edith", out: "expired.txt")
+        #expect(r.status == 77 && !sb.exists("expired.txt"), "an expired grant is refused: \(r)")
+        try Attacker.must("attack_sql.py", [sb.file("hq/vault.sqlite"), "UPDATE grants SET expires = NULL WHERE object_id = ?", ex], in: sb)
+        r = try sb.export(ex, as: "edith", out: "forever.txt")
+        #expect(r.status == 65 && !sb.exists("forever.txt") && r.stderr.contains("grant of excerpt \(ex)"), "\(r)")
+        let check = try sb.run(["check", "--vault", sb.file("hq")])
+        #expect(check.status == 65 && check.stderr.contains("grant"), "\(check)")
+    }
+
     // MARK: - 3. Offline edit of a field vault's trust anchor
 
     @Test("A field vault whose root and endorsements were rewritten offline refuses the next seal (65, keyring hint)")
