@@ -163,15 +163,29 @@ extension Vault {
     /// The team keyring for field and editor vaults, signed by an officer (a
     /// device key on a disk never decides who is trusted).
     public func exportTeam(by officer: Identity) throws -> TeamKeyring {
-        let ring: TeamKeyring = try store.write { db in
-            try requireOfficer(officer, db, action: "team-export", objects: [])
-            let ms = try members(db)
-            let serial = try keyringSerial(db)
-            try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(serial)"], outcome: .ok)
-            return TeamKeyring(vaultID: teamID, root: root, serial: serial, members: ms.map {
-                TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
-            })
+        try store.write { db in try exportTeam(db, by: officer) }
+    }
+
+    /// Writes the signed keyring to `path` (mode 0644); the file is fsynced before its
+    /// audit entry commits, and appears only then.
+    public func exportTeam(by officer: Identity, to path: String, overwrite: Bool) throws {
+        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
+        try store.write { db in
+            let ring = try exportTeam(db, by: officer, audit: false)
+            try out.write(Array(ring.text.utf8))
+            try out.flush()
+            try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(ring.serial)"], outcome: .ok)
         }
-        return try ring.signed(by: officer)
+        try out.commit(overwrite: overwrite)
+    }
+
+    private func exportTeam(_ db: Database, by officer: Identity, audit: Bool = true) throws -> TeamKeyring {
+        try requireOfficer(officer, db, action: "team-export", objects: [])
+        let ms = try members(db)
+        let serial = try keyringSerial(db)
+        if audit { try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(serial)"], outcome: .ok) }
+        return try TeamKeyring(vaultID: teamID, root: root, serial: serial, members: ms.map {
+            TeamKeyring.Entry(card: $0.card, endorsedBy: $0.endorsedBy, endorsement: $0.endorsement, status: $0.status)
+        }).signed(by: officer)
     }
 }

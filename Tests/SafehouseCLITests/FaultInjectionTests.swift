@@ -177,8 +177,7 @@ struct FaultInjectionTests {
         let a = f.t.file("out/audit.jsonl")
         try f.expectCleanFailure(["audit", "export", "--vault", f.hq, "--out", a], fault: "enospc-after:10", object: a, output: a)
         let k = f.t.file("out/team.txt")
-        try f.expectCleanFailure(["team", "export", "--vault", f.hq, "--out", k, "--identity", f.olga], fault: "fsync", object: k, output: k,
-                                 auditLoggedBeforeFsync: true)   // the officer-signed export is audited before the file is written
+        try f.expectCleanFailure(["team", "export", "--vault", f.hq, "--out", k, "--identity", f.olga], fault: "fsync", object: k, output: k)
     }
 
     @Test("an audit append that fails releases nothing: seal and open fail, vault unchanged")

@@ -83,8 +83,7 @@ struct Team: ParsableCommand {
                 guard id.keyPath != nil else {
                     throw VaultError.usage("a keyring is signed by a security officer: pass --identity OFFICER_KEY")
                 }
-                let ring = try v.exportTeam(by: try id.unlock(auditIn: v))
-                try writePublicFile(ring.text, to: out, force: force)
+                try v.exportTeam(by: try id.unlock(auditIn: v), to: out, overwrite: force)
             }
         }
     }
@@ -106,9 +105,4 @@ struct Team: ParsableCommand {
             }
         }
     }
-}
-
-/// Writes a public (non-secret) file atomically: no partial file on failure.
-func writePublicFile(_ text: String, to path: String, force: Bool) throws {
-    try PublicFile.write(Array(text.utf8), to: path, overwrite: force)
 }
