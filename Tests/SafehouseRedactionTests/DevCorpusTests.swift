@@ -7,10 +7,9 @@ struct DevCorpusTests {
     @Test("dev corpus: 0 leaks and ≥ 90% controls kept (score_redaction.py exits 0)")
     func devCorpusScores() throws {
         let corpus = CorpusSupport.devCorpus
-        guard FileManager.default.fileExists(atPath: corpus.appendingPathComponent("subjects.json").path) else {
-            print("skipping: no dev corpus at \(corpus.path)")
-            return
-        }
+        // CI has ../shared: a missing corpus is a failure, never a silent skip.
+        try #require(FileManager.default.fileExists(atPath: corpus.appendingPathComponent("subjects.json").path),
+                     "no dev corpus at \(corpus.path)")
         let sheet = try SubjectSheet.parse(Data(contentsOf: corpus.appendingPathComponent("subjects.json")))
         let out = CorpusSupport.tempDir("dev")
         defer { try? FileManager.default.removeItem(at: out) }

@@ -105,10 +105,7 @@ struct MiniCorpusTests {
         for (name, body) in Self.files { try (body + "\n").write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         try Self.expected.write(to: dir.appendingPathComponent("expected.json"), atomically: true, encoding: .utf8)
         try CorpusSupport.redactAll(corpus: dir, sheet: SubjectSheet(subjects: Self.subjects), out: out)
-        guard FileManager.default.fileExists(atPath: CorpusSupport.scorer.path) else {
-            print("skipping scorer run: no \(CorpusSupport.scorer.path)")
-            return
-        }
+        try #require(FileManager.default.fileExists(atPath: CorpusSupport.scorer.path), "no scorer at \(CorpusSupport.scorer.path)")
         let (status, report) = try CorpusSupport.score(corpus: dir, out: out)
         print(report)
         if ProcessInfo.processInfo.environment["SAFEHOUSE_KEEP_OUT"] != nil {
