@@ -38,7 +38,8 @@ struct TranscriptFormatTests {
     @Test("the dev corpus files render back byte for byte")
     func devFilesRoundTrip() throws {
         let dir = CorpusSupport.devCorpus
-        guard FileManager.default.fileExists(atPath: dir.path) else { print("skipping: no dev corpus"); return }
+        // CI has ../shared: a missing corpus is a failure, never a silent skip.
+        try #require(FileManager.default.fileExists(atPath: dir.path), "no dev corpus at \(dir.path)")
         for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() {
             guard let f = TranscriptFormat.fromExtension((name as NSString).pathExtension) else { continue }
             let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
