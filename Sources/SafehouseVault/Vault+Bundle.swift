@@ -8,6 +8,8 @@ public struct BundleImportReport: Sendable {
     public let imported: [String]
     public let alreadyPresent: [String]
     public let auditEntries: Int
+    /// Imported objects held back for an officer's review (see `Vault+Quarantine`).
+    public let quarantined: [String]
 }
 
 /// Bundles move sealed objects between vaults as one ciphertext-only file
@@ -143,7 +145,9 @@ extension Vault {
         let manifestBytes = try reader.take(manifestLength)
         let manifest = try BundleManifest.parse(manifestBytes, object: path)
         let ms = try members()
-        try verifyManifestSignature(manifest, reader: reader, members: ms, bad: bad)
+        // A manifest signed by a key no longer active (a stolen laptop's) still verifies as
+        // that member's; everything it brings is then quarantined, never silently accepted.
+        let signerActive = try verifyManifestSignature(manifest, reader: reader, members: ms, bad: bad)
         let originID = manifest.origin
         var written: [String] = []
         var fresh: [(RecordHeader, String)] = []
@@ -256,7 +260,7 @@ extension Vault {
                 }
             }
             let manifestID = Encoding.hex(GenericHash.hash(manifestBytes, length: 16))
-            try store.write { db in
+            let held: [String] = try store.write { db in
                 if let identity { _ = try requireMember(identity, db, action: "bundle-import", objects: []) }
                 if kind != .hq, try trustOwner(db) == nil {
                     throw VaultError.refused(object: "vault \(directory)", reason: "this vault is not bound to its owner yet",
@@ -300,8 +304,10 @@ extension Vault {
                                 objects: ["manifest:" + manifestID, "objects:\(fresh.count)",
                                           "log:\(Encoding.hex(originID)):\(fsize):\(Encoding.hex(Array(froot.prefix(8))))"],
                                 outcome: .ok)
+                return try quarantineStale(db, fresh.map(\.0), members: ms, by: identity, all: !signerActive)
             }
-            return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count)
+            return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count,
+                                      quarantined: held)
         } catch {
             // Remove only bodies no committed object refers to (a concurrent import of the
             // same bundle may have committed one of them).
@@ -314,31 +320,34 @@ extension Vault {
         }
     }
 
-    /// Checks the manifest's signature: by an active member of this team, or by the
-    /// exporting vault's device key as endorsed by an active member who is not an editor.
+    /// Checks the manifest's signature: by a member of this team, or by the exporting
+    /// vault's device key as endorsed by a member who is not an editor.
+    /// - Returns: whether that member is still active.
     private func verifyManifestSignature(_ manifest: BundleManifest, reader: StreamReader, members ms: [Member],
-                                         bad: (String) -> VaultError) throws {
+                                         bad: (String) -> VaultError) throws -> Bool {
         let kindByte = try reader.u8()
-        let active = { (f: Fingerprint) in ms.first { $0.fingerprint == f && $0.isActive } }
+        let member = { (f: Fingerprint) in ms.first { $0.fingerprint == f } }
         switch kindByte {
         case 1:
             guard let fp = Fingerprint(raw: try reader.take(Fingerprint.byteCount)) else { throw bad("its manifest signer is malformed") }
             let sig = try reader.take(Signature.bytes)
-            guard manifest.exporter == fp, let m = active(fp),
+            guard manifest.exporter == fp, let m = member(fp),
                   Signature.verify(sig, message: manifest.signedMessage, publicKey: m.card.signKey) else {
-                throw bad("its manifest is not signed by an active member of this team (altered, or signed by a removed key)")
+                throw bad("its manifest is not signed by a member of this team (altered in transit?)")
             }
+            return m.isActive
         case 2:
             let pk = try reader.take(Signature.publicKeyBytes)
             guard let endorserFP = Fingerprint(raw: try reader.take(Fingerprint.byteCount)) else { throw bad("its manifest signer is malformed") }
             let endorsement = try reader.take(Signature.bytes)
             let sig = try reader.take(Signature.bytes)
-            guard manifest.exporter == nil, pk == manifest.deviceKey, let endorser = active(endorserFP), endorser.card.role != .editor,
+            guard manifest.exporter == nil, pk == manifest.deviceKey, let endorser = member(endorserFP), endorser.card.role != .editor,
                   Signature.verify(endorsement, message: Self.deviceEndorsementMessage(vaultID: manifest.origin, publicKey: pk),
                                    publicKey: endorser.card.signKey),
                   Signature.verify(sig, message: manifest.signedMessage, publicKey: pk) else {
-                throw bad("its manifest is not signed by a vault an active member vouched for (altered in transit?)")
+                throw bad("its manifest is not signed by a vault a member vouched for (altered in transit?)")
             }
+            return endorser.isActive
         default:
             throw bad("its manifest signer is malformed")
         }

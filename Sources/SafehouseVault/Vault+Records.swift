@@ -317,6 +317,7 @@ extension Vault {
             guard allowedTypes.contains(header.type) else {
                 throw VaultError.missing(object: "record \(id)", hint: "that id is not a \(allowedTypes.map(\.label).sorted().joined(separator: "/"))")
             }
+            try refuseIfQuarantined(db, id: id, identity: identity, action: action)
             guard let opened = try unlockObject(header, identity: identity) else {
                 try refuse(db, actor: identity, action: action, objects: [id], reason: "not-a-recipient",
                            .refused(object: "record \(id)", reason: "you hold no key slot for it",

@@ -99,6 +99,7 @@ extension Vault {
                 let p: String = row["pseudonym"]
                 let header = try loadHeader(db, id: row["object_id"])
                 guard header.type == .subject else { throw VaultError.badData(object: "subject \(p)", hint: "its identity object has the wrong type") }
+                if reveal { try refuseIfQuarantined(db, id: header.idText, identity: holder, action: action) }
                 guard let opened = try unlockObject(header, identity: holder) else {
                     if reveal {
                         try refuse(db, actor: holder, action: action, objects: [p], reason: "not-an-identity-holder",

@@ -82,9 +82,13 @@ extension Vault {
               signed.entry.objects.first == "trust:" + (try trustDigest(db)) else { throw trustBroken }
         // The pointer names the newest such entry: rolling the members back to an older
         // signed state (an older keyring, a removed member made active) is refused too.
+        // Entries already scanned in this process are not scanned again.
+        let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") ?? 0
+        let from = trustScan.resume(pointer: seq, newest: newest)
         let later = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE seq > ? AND instr(entry, ?) > 0",
-                                     arguments: [seq, Data(Array("\naction \(trustAction)\n".utf8))]) ?? 0
+                                     arguments: [from, Data(Array("\naction \(trustAction)\n".utf8))]) ?? 0
         guard later == 0 else { throw trustBroken }
+        trustScan.record(pointer: seq, scannedTo: newest)
     }
 
     /// Full check for `check`: in a field or editor vault every `trust-bind` entry is the owner's.
@@ -215,5 +219,24 @@ extension Vault {
             try sealTrustState(db, by: owner)
             return changes
         }
+    }
+}
+
+/// Remembers, per process, up to which audit seq the log was checked for a trust
+/// entry newer than the pointer, so each lookup scans only what was appended since.
+final class TrustScanMemo: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pointer: Int64 = -1
+    private var scannedTo: Int64 = -1
+
+    /// The seq to scan after: the pointer itself, or what was already scanned for it.
+    func resume(pointer p: Int64, newest: Int64) -> Int64 {
+        lock.lock(); defer { lock.unlock() }
+        return pointer == p && scannedTo <= newest ? max(p, scannedTo) : p
+    }
+
+    func record(pointer p: Int64, scannedTo s: Int64) {
+        lock.lock(); defer { lock.unlock() }
+        pointer = p; scannedTo = s
     }
 }

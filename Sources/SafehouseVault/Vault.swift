@@ -30,6 +30,9 @@ public final class Vault: @unchecked Sendable {
     /// The wall clock, injectable by tests (audit times are clamped to the chain's order).
     nonisolated(unsafe) static var clock: @Sendable () -> Date = { Date() }
 
+    /// How far this process has checked that no newer trust entry follows the pointer.
+    let trustScan = TrustScanMemo()
+
     var objectsDirectory: String { directory + "/objects" }
     /// The audit log's origin line (C2SP checkpoint origin).
     public var origin: String { "safehouse.vault/" + Encoding.hex(id) }

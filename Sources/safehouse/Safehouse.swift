@@ -12,7 +12,7 @@ struct Safehouse: ParsableCommand {
         abstract: "An encrypted interview vault for source protection.",
         version: "0.1.0",
         subcommands: [
-            Key.self, Init.self, Team.self, Seal.self, Open.self, List.self, Check.self, BundleCommand.self,
+            Key.self, Init.self, Team.self, Seal.self, Open.self, List.self, Check.self, BundleCommand.self, QuarantineCommand.self,
             Subject.self, Redact.self, Approve.self, Grant.self, Revoke.self, Export.self, Trace.self, AuditCommand.self, Stats.self,
             Recovery.self, Agent.self,
         ]

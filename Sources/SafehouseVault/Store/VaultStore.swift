@@ -82,6 +82,8 @@ final class VaultStore: @unchecked Sendable {
         migrator.registerMigration("v2-trust") { db in
             // Device keys of the vaults whose logs were merged here, pinned at their first bundle.
             try db.execute(sql: "CREATE TABLE foreign_devices (origin TEXT PRIMARY KEY NOT NULL, device_key BLOB NOT NULL)")
+            // Imported objects signed by a key no longer active, or sealed to one: not openable until an officer releases them.
+            try db.execute(sql: "CREATE TABLE quarantine (object_id TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL)")
         }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")

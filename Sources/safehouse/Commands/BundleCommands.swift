@@ -44,6 +44,44 @@ struct BundleCommand: ParsableCommand {
                 let r = try v.importBundle(path: file, by: who)
                 for id in r.imported { Output.print(id) }
                 Output.note("imported \(r.imported.count) object(s), \(r.alreadyPresent.count) already present, \(r.auditEntries) field audit entries verified")
+                if !r.quarantined.isEmpty {
+                    Output.note("quarantined \(r.quarantined.count) object(s): signed by a key that is no longer active, or sealed to someone who is not an active member")
+                    Output.hint("they open only after an officer's review: `safehouse quarantine list`, then `safehouse quarantine release ID`")
+                }
+            }
+        }
+    }
+}
+
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine",
+        abstract: "Imported material held back because a removed key signed it or a non-member holds a slot.",
+        subcommands: [List.self, Release.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List quarantined objects: id and reason.")
+        @OptionGroup var vault: VaultOption
+
+        func run() throws {
+            try guarded {
+                for q in try vault.open().quarantined() { Output.print("\(q.id)\t\(q.reason)") }
+            }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a reviewed object (officers): re-key it to its active recipients, without the stale slots.")
+        @Argument(help: "The object id.") var object: String
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let v = try vault.open()
+                try v.releaseQuarantine(id: object, by: try id.unlock(auditIn: v))
+                Output.note("released \(object): re-keyed without stale key slots and signed by you")
             }
         }
     }
