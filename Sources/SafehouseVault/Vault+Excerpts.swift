@@ -171,9 +171,13 @@ extension Vault {
     }
 
     /// Grants an excerpt to a member (officers only): adds a key slot, re-signed by the officer.
-    public func grant(excerptID: String, to memberQuery: String, expires: String?, by officer: Identity) throws {
+    /// - Parameter replace: a member's existing grant is replaced only when asked; otherwise refused (77),
+    ///   naming the current grant, so a typo never silently shortens or extends access.
+    /// - Returns: the member granted.
+    @discardableResult
+    public func grant(excerptID: String, to memberQuery: String, expires: String?, replace: Bool = false, by officer: Identity) throws -> Member {
         if let expires { _ = try Self.parseDay(expires) }
-        try store.write { db in
+        return try store.write { db in
             try requireOfficer(officer, db, action: "grant", objects: [excerptID], object: "excerpt \(excerptID)", what: "grants access")
             let header = try loadHeader(db, id: excerptID)
             guard header.type == .excerpt else {
@@ -184,6 +188,13 @@ extension Vault {
                 try refuse(db, actor: officer, action: "grant", objects: [excerptID], reason: "not-a-recipient",
                            .refused(object: "excerpt \(excerptID)", reason: "you hold no key slot for it", hint: "ask the approving officer"))
             }
+            if !replace, let current = try Row.fetchOne(db, sql: "SELECT expires FROM grants WHERE object_id = ? AND member = ?",
+                                                        arguments: [excerptID, member.fingerprint.compact]) {
+                let until = (current["expires"] as String?).map { "until \($0)" } ?? "without expiry"
+                try refuse(db, actor: officer, action: "grant", objects: [excerptID, member.fingerprint.compact], reason: "grant-exists",
+                           .refused(object: "excerpt \(excerptID)", reason: "\(member.card.name) already holds a grant for it, \(until)",
+                                    hint: "pass --replace to replace that grant"))
+            }
             var slots = header.slots.filter { $0.recipient != member.fingerprint }
             slots += try Self.makeSlots(id: header.id, recordKey: opened.recordKey, recipients: [member.card])
             let updated = try header.resigned(slots: slots, by: officer)
@@ -192,6 +203,7 @@ extension Vault {
             try db.execute(sql: "INSERT OR REPLACE INTO grants(object_id, member, expires, grant_sig) VALUES (?, ?, ?, ?)",
                            arguments: [excerptID, member.fingerprint.compact, expires, Data(sig)])
             try appendAudit(db, actor: officer, action: "grant", objects: [excerptID, member.fingerprint.compact] + (expires.map { ["expires:" + $0] } ?? []), outcome: .ok)
+            return member
         }
     }
 

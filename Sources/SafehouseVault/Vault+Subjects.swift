@@ -95,6 +95,7 @@ extension Vault {
                 rows = rows.filter { only.contains($0["pseudonym"]) }
             }
             var out: [SubjectInfo] = []
+            let withdrawn = try Self.withdrawn(db)
             for row in rows {
                 let p: String = row["pseudonym"]
                 let header = try loadHeader(db, id: row["object_id"])
@@ -114,7 +115,9 @@ extension Vault {
                 }
                 // The sealed JSON carries white-space padding to its size class.
                 let identity = reveal ? Array(try decryptSmall(opened).reversed().drop(while: { $0 == 0x20 }).reversed()) : nil
-                out.append(SubjectInfo(pseudonym: p, category: opened.metadata.category, consent: opened.metadata.consent,
+                // A withdrawal recorded after registration is the subject's current consent.
+                out.append(SubjectInfo(pseudonym: p, category: opened.metadata.category,
+                                       consent: withdrawn.contains(p) ? "withdrawn" : opened.metadata.consent,
                                        country: opened.metadata.country, identity: identity))
             }
             try appendAudit(db, actor: holder, action: reveal ? "subject-reveal" : action, objects: out.map(\.pseudonym), outcome: .ok)

@@ -336,13 +336,13 @@ struct CrashSafetyTests {
         let excerpt = try #require(try excerpts().first)
         for i in 0..<6 {
             let delay = Int(rng.next() % 250)
-            let status = try Reliability.runAndKill(t, ["grant", excerpt, "--to", "Edith", "--vault", hq, "--identity", olga], afterMs: delay, env: env)
+            let status = try Reliability.runAndKill(t, ["grant", excerpt, "--to", "Edith", "--replace", "--vault", hq, "--identity", olga], afterMs: delay, env: env)
             let context = "grant #\(i) killed at \(delay) ms (status \(status))"
             try verifyAfterKill(t, vault: hq, key: olga, known: &known, expected: [:], marker: marker, inputs: [transcript], context: context)
             try exportAll(context)
         }
         // Whatever was interrupted, a final grant works and the editor can export.
-        let g = try t.run(["grant", excerpt, "--to", "Edith", "--vault", hq, "--identity", olga])
+        let g = try t.run(["grant", excerpt, "--to", "Edith", "--replace", "--vault", hq, "--identity", olga])
         #expect(g.status == 0, "\(g)")
         let e = try t.run(["export", excerpt, "--vault", hq, "--identity", t.file("edith"), "--format", "txt", "--out", t.file("out/edith.txt")])
         #expect(e.status == 0, "\(e)")

@@ -43,13 +43,15 @@ struct Grant: ParsableCommand {
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The member (name or fingerprint prefix).") var to: String
     @Option(help: "Last day the grant is valid (YYYY-MM-DD).") var expires: String?
+    @Flag(help: "Replace the member's existing grant (otherwise a second grant is refused).") var replace = false
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
 
     func run() throws {
         try guarded {
             let v = try vault.open()
-            try v.grant(excerptID: excerpt, to: to, expires: expires, by: try id.unlock(auditIn: v))
+            let m = try v.grant(excerptID: excerpt, to: to, expires: expires, replace: replace, by: try id.unlock(auditIn: v))
+            Output.note("granted \(excerpt) to \(m.card.name) (\(m.fingerprint)), \(expires.map { "until \($0)" } ?? "without expiry")")
         }
     }
 }
@@ -67,6 +69,7 @@ struct Revoke: ParsableCommand {
         try guarded {
             let v = try vault.open()
             try v.revoke(excerptID: excerpt, from: from, by: try id.unlock(auditIn: v))
+            Output.note("revoked \(from)'s access to \(excerpt); the excerpt was re-keyed for the remaining recipients")
         }
     }
 }

@@ -96,6 +96,7 @@ struct Subject: ParsableCommand {
             try guarded {
                 let v = try vault.open()
                 try v.withdrawConsent(pseudonym: pseudonym, by: try id.unlock(auditIn: v))
+                Output.note("consent of \(pseudonym) withdrawn: no excerpt touching this subject will be approved or exported")
             }
         }
     }
