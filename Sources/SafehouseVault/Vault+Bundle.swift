@@ -64,10 +64,11 @@ extension Vault {
             let grants = try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants ORDER BY rowid")
                 .filter { chosen.contains($0["object_id"] as String) }
             let devicePK = try deviceKeyPair().publicKey
+            let statements = try statements(db)
             let manifest = BundleManifest(
                 origin: id, deviceKey: devicePK, exporter: identity?.fingerprint, logSize: logSize, logRoot: logRoot,
                 objects: headers.map { .init(id: $0.idText, type: $0.type, headerHash: BundleManifest.headerHash($0.encoded()), label: $0.label) },
-                grants: grants.count)
+                grants: grants.count, statements: statements.count)
             var w = ByteWriter()
             w.raw(Self.bundleMagic); w.u8(Self.bundleVersion)
             w.blob(Array(manifest.text.utf8))
@@ -98,6 +99,8 @@ extension Vault {
                 a.blob(Array((g["object_id"] as String).utf8)); a.blob(Array((g["member"] as String).utf8))
                 a.blob(Array(((g["expires"] as String?) ?? "").utf8)); a.blob([UInt8](g["grant_sig"] as Data))
             }
+            a.u32(UInt32(statements.count))
+            for st in statements { a.u8(st.kind.rawValue); a.blob(Array(st.text.utf8)); a.raw(st.officer.bytes); a.raw(st.signature) }
             a.raw(Self.bundleEnd)
             try out.write(a.bytes)
             try out.flush()
@@ -206,7 +209,7 @@ extension Vault {
                 // ciphertext left by an interrupted import: the verified body replaces it.
                 try out.commit(overwrite: true, as: bodyPath(header))
                 written.append(bodyPath(header))
-                fresh.append((header, header.label))
+                fresh.append((header, header.type == .subject ? header.label : ""))   // only a subject's label is a pseudonym
             }
             let n = Int(try reader.u32())
             guard UInt64(n) == manifest.logSize else { throw bad("its audit log does not match the signed manifest") }
@@ -240,6 +243,18 @@ extension Vault {
                 let header = try newest ?? store.read { db in try loadHeader(db, id: obj) }
                 guard header.slots.contains(where: { $0.recipient == mem }) else { continue }
                 grants.append((obj, mem, exp.isEmpty ? nil : exp, sig))
+            }
+            let scount = Int(try reader.u32())
+            guard scount == manifest.statements else { throw bad("its withdrawals and revocations do not match the signed manifest") }
+            var statements: [SignedStatement] = []
+            for _ in 0..<scount {
+                guard let kind = SignedStatement.Kind(rawValue: try reader.u8()) else { throw bad("a statement is malformed") }
+                let tlen = Int(try reader.u32())
+                guard tlen <= SignedStatement.maxText, let text = String(bytes: try reader.take(tlen), encoding: .utf8),
+                      let officer = Fingerprint(raw: try reader.take(Fingerprint.byteCount)) else { throw bad("a statement is malformed") }
+                let st = SignedStatement(kind: kind, text: text, officer: officer, signature: try reader.take(Signature.bytes))
+                guard verifyStatement(st, members: ms) else { throw bad("a withdrawal or revocation is not signed by an officer of this team") }
+                statements.append(st)
             }
             guard try reader.take(4) == Self.bundleEnd, try reader.atEnd() else { throw bad("the bundle is truncated or has trailing data") }
             let foreignOrigin = "safehouse.vault/" + Encoding.hex(originID)
@@ -290,6 +305,7 @@ extension Vault {
                         try db.execute(sql: "INSERT INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
                     }
                 }
+                for st in statements { try storeStatement(db, st) }
                 for (obj, mem, exp, sig) in grants {
                     try db.execute(sql: "INSERT OR REPLACE INTO grants(object_id, member, expires, grant_sig) VALUES (?, ?, ?, ?)",
                                    arguments: [obj, mem.compact, exp, Data(sig)])

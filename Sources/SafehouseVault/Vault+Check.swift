@@ -52,6 +52,9 @@ extension Vault {
                 }
             }
             try verifyTrustHistory(db)
+            for st in try statements(db) where !verifyStatement(st, members: ms) {
+                throw VaultError.badData(object: "statements table", hint: "a \(st.kind == .withdrawal ? "withdrawal" : "revocation") is not signed by an officer (edited)")
+            }
             for g in try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants") {
                 guard let excerpt = g["object_id"] as String?, let fp = (g["member"] as String?).flatMap(Fingerprint.init(text:)) else {
                     throw VaultError.badData(object: "grants table", hint: "a grant row is damaged")

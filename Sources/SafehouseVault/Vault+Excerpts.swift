@@ -59,9 +59,10 @@ extension Vault {
         }
     }
 
+    /// Pseudonyms whose consent was withdrawn: signed withdrawals made here or received in bundles.
     static func withdrawn(_ db: Database) throws -> Set<String> {
-        let raw = try VaultStore.meta(db, "withdrawn") ?? ""
-        return Set(raw.split(separator: ",").map(String.init))
+        let legacy = (try VaultStore.meta(db, "withdrawn") ?? "").split(separator: ",").map(String.init)
+        return Set(legacy + (try String.fetchAll(db, sql: "SELECT key FROM statements WHERE kind = 1")))
     }
 
     /// Approves a range of a transcript record as an excerpt (officers only):
@@ -236,6 +237,9 @@ extension Vault {
                 try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",
                                arguments: [Data(fresh.encoded()), Int64(fresh.ciphertextLength), excerptID])
                 try db.execute(sql: "DELETE FROM grants WHERE object_id = ? AND member = ?", arguments: [excerptID, member.fingerprint.compact])
+                if let v = fresh.excerptVersion {
+                    try makeStatement(db, kind: .revocation, text: revocationText(excerpt: excerptID, member: member.fingerprint, version: v), by: officer)
+                }
                 try appendAudit(db, actor: officer, action: "revoke", objects: [excerptID, member.fingerprint.compact], outcome: .ok)
             }
         } catch { unlink(bodyPath(fresh)); throw error }
@@ -267,6 +271,13 @@ extension Vault {
             }
             // The grant's terms (its expiry above all) count only as an officer signed them.
             try verifyGrant(excerpt: excerptID, member: member.fingerprint, expires: row["expires"], signature: row["grant_sig"], members: try members(db))
+            // A revocation received from HQ at a version at least that of our copy: refused,
+            // even if the re-keyed excerpt itself has not arrived yet.
+            if let v = try revokedVersion(db, excerpt: excerptID, member: member.fingerprint),
+               let held = try loadHeader(db, id: excerptID).excerptVersion, held <= v {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "revoked",
+                           .refused(object: object, reason: "your access to it was revoked", hint: "ask a security officer"))
+            }
             if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
                 try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
                            .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
@@ -382,8 +393,8 @@ extension Vault {
             guard try String.fetchOne(db, sql: "SELECT pseudonym FROM subjects WHERE pseudonym = ?", arguments: [pseudonym]) != nil else {
                 throw VaultError.missing(object: "subject \(pseudonym)", hint: "`safehouse subject list` shows the pseudonyms")
             }
-            var w = try Self.withdrawn(db); w.insert(pseudonym)
-            try VaultStore.setMeta(db, "withdrawn", w.sorted().joined(separator: ","))
+            // A signed statement, so the withdrawal reaches every vault a bundle goes to.
+            try makeStatement(db, kind: .withdrawal, text: withdrawalText(pseudonym), by: officer)
             try appendAudit(db, actor: officer, action: "consent-withdraw", objects: [pseudonym], outcome: .ok)
         }
     }

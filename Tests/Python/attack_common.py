@@ -222,7 +222,8 @@ def serialize_bundle_v1(b):
 #   signer: 1 ‖ fingerprint[20]  or  2 ‖ device-key[32] ‖ endorser[20] ‖ endorsement[64]
 #   signature[64] over "safehouse bundle manifest v1\n" ‖ manifest
 #   per object (manifest order): header-len u32, header, body-len u64, body
-#   audit-count u32 | entries as in v1 | grant-count u32 | grants as in v1 | "SHBE"
+#   audit-count u32 | entries as in v1 | grant-count u32 | grants as in v1
+#   statement-count u32 | per statement: kind u8, text-len u32, text, officer[20], signature[64] | "SHBE"
 MANIFEST_CONTEXT = b"safehouse bundle manifest v1\n"
 
 
@@ -239,7 +240,8 @@ def parse_bundle_v2(data):
         signer = bytes([2]) + r.take(32 + 20 + 64)
     else:
         raise Cannot(f"unknown manifest signer kind {kind}: update this helper from Docs/FORMAT.md")
-    b = {"manifest": manifest, "signer": signer, "signature": r.take(64), "objects": [], "entries": [], "grants": []}
+    b = {"manifest": manifest, "signer": signer, "signature": r.take(64), "objects": [], "entries": [], "grants": [],
+         "statements": []}
     count = int(next(l for l in manifest.split("\n") if l.startswith("objects: ")).split(": ")[1])
     for _ in range(count):
         header = r.take(r.u32())
@@ -249,6 +251,9 @@ def parse_bundle_v2(data):
         b["entries"].append([entry, r.take(32), r.take(64)])
     for _ in range(r.u32()):
         b["grants"].append([r.take(r.u32()) for _ in range(4)])
+    for _ in range(r.u32()):
+        kind = r.u8()
+        b["statements"].append([kind, r.take(r.u32()), r.take(20), r.take(64)])
     if r.take(4) != b"SHBE" or r.pos != len(data):
         raise ValueError("bad bundle end")
     return b
@@ -266,6 +271,9 @@ def serialize_bundle_v2(b):
     for g in b["grants"]:
         for part in g:
             out += struct.pack(">I", len(part)) + part
+    out += struct.pack(">I", len(b.get("statements", [])))
+    for kind, text, officer, sig in b.get("statements", []):
+        out += bytes([kind]) + struct.pack(">I", len(text)) + text + officer + sig
     return bytes(out + b"SHBE")
 
 

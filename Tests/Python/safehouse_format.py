@@ -598,7 +598,7 @@ def parse_manifest(raw):
         raise bad("the manifest is malformed")
     m["log_size"], m["log_root"] = decimal(log[0]), hexfield(log[1], 32)
     n = decimal(field(5, "objects"))
-    if len(lines) != 6 + n + 3:
+    if len(lines) != 6 + n + 4:
         raise bad("the manifest is malformed")
     m["objects"], seen = [], set()
     for line in lines[6:6 + n]:
@@ -612,7 +612,8 @@ def parse_manifest(raw):
             raise bad("the manifest is malformed")
         m["objects"].append((parts[0], int(parts[1]), hexfield(parts[2], 32), pseudonym))
     m["grants"] = decimal(field(6 + n, "grants"))
-    if lines[7 + n] != "end" or lines[8 + n] != "":
+    m["statements"] = decimal(field(7 + n, "statements"))
+    if lines[8 + n] != "end" or lines[9 + n] != "":
         raise bad("the manifest is malformed")
     return m
 
@@ -719,6 +720,20 @@ def cmd_verify_bundle(args):
             if len(signature) != 64 or excerpt not in excerpts \
                     or not any(ed25519_verify(o.sign_pk, signature, message) for o in officers):
                 raise bad("a grant is not signed by an officer of the team for an excerpt of the bundle")
+        if r.u32() != m["statements"]:
+            raise bad("the withdrawals and revocations do not match the signed manifest")
+        heads = {1: "safehouse withdrawal v1\n", 2: "safehouse revocation v1\n"}
+        for _ in range(m["statements"]):
+            kind = r.take(1)[0]
+            n = r.u32()
+            if kind not in heads or n > 512:
+                raise bad("a statement is malformed")
+            text = r.take(n)
+            officer, signature = r.take(20), r.take(64)
+            expected_team = f"team: {team_id}\n"
+            if not text.decode().startswith(heads[kind] + expected_team) \
+                    or not any(o.fingerprint == officer and ed25519_verify(o.sign_pk, signature, text) for o in officers):
+                raise bad("a withdrawal or revocation is not signed by an officer of the team")
         if r.take(4) != b"SHBE" or f.read(1):
             raise bad("the bundle's end marker is missing or data follows it")
     sys.stdout.write(f"bundle verified: {len(m['objects'])} objects, {m['log_size']} audit entries, "

@@ -44,3 +44,96 @@ struct StateChangeCLITests {
         #expect(r.stdout == "\(p)\tdefector\twithdrawn\tCN\n", "\(r)")
     }
 }
+
+/// Withdrawals and revocations made at HQ reach the editor's own vault in any
+/// later bundle, and that vault refuses (77) what they forbid.
+@Suite("CLI: decisions reach the editor's vault", .serialized)
+struct StatementReachCLITests {
+    /// HQ with a subject and two excerpts about them granted to Edith, and Edith's own vault holding both.
+    func setUp() throws -> (Sandbox, pseudonym: String, first: String, second: String) {
+        let t = try Sandbox()
+        try t.makeTeam()
+        try Data(AccessCLITests.sheet.utf8).write(to: URL(fileURLWithPath: t.file("sheet.json")))
+        var r = try t.run(["subject", "import", t.file("sheet.json"), "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        let p = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let rec = try t.seal(Array(AccessCLITests.transcriptAboutSubject.utf8), name: "talk.txt", extra: ["--subject", p])
+        let plain = try t.seal(Array("[00:00:01] A: the market opened early\n".utf8), name: "market.txt")
+        let first = try t.approve(rec), second = try t.approve(plain)
+        try t.grant(first, to: "Edith")
+        try t.grant(second, to: "Edith")
+        r = try t.run(["init", "--vault", t.file("ev"), "--team", t.file("team.txt"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "export", first, second, "--vault", t.file("hq"), "--out", t.file("both.shb")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("both.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)")
+        for ex in [first, second] {
+            r = try exportAtHome(t, ex, "before-\(ex).txt")
+            try #require(r.status == 0, "\(r)")
+        }
+        return (t, p, first, second)
+    }
+
+    func exportAtHome(_ t: Sandbox, _ ex: String, _ out: String) throws -> RunResult {
+        try t.run(["export", ex, "--vault", t.file("ev"), "--identity", t.file("edith"), "--format", "txt", "--out", t.file(out)])
+    }
+
+    @Test func aWithdrawalAtHQTravelsWithAnyLaterBundle() throws {
+        let (t, p, first, second) = try setUp()
+        defer { t.remove() }
+        var r = try t.run(["subject", "withdraw", p, "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        // A bundle of the *other* excerpt carries the withdrawal too.
+        r = try t.run(["bundle", "export", second, "--vault", t.file("hq"), "--out", t.file("later.shb")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("later.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 0, "\(r)")
+        r = try exportAtHome(t, first, "after.txt")
+        #expect(r.status == 77 && r.stderr.contains("withdrawn consent") && !t.exists("after.txt"), "\(r)")
+        r = try exportAtHome(t, second, "unrelated.txt")
+        #expect(r.status == 0, "an excerpt that does not mention the subject still exports: \(r)")
+        // A new editor vault made afterwards learns it from its first bundle as well.
+        r = try t.run(["init", "--vault", t.file("ev2"), "--team", t.file("team.txt"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "export", first, "--vault", t.file("hq"), "--out", t.file("again.shb")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("again.shb"), "--vault", t.file("ev2"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["export", first, "--vault", t.file("ev2"), "--identity", t.file("edith"), "--format", "txt", "--out", t.file("ev2.txt")])
+        #expect(r.status == 77 && !t.exists("ev2.txt"), "\(r)")
+    }
+
+    @Test func aRevocationAtHQTravelsEvenWithoutTheRekeyedExcerpt() throws {
+        let (t, _, first, second) = try setUp()
+        defer { t.remove() }
+        var r = try t.run(["revoke", first, "--from", "Edith", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "export", second, "--vault", t.file("hq"), "--out", t.file("later.shb")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("later.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 0, "\(r)")
+        r = try exportAtHome(t, first, "after.txt")
+        #expect(r.status == 77 && r.stderr.contains("revoked") && !t.exists("after.txt"), "\(r)")
+        #expect(try exportAtHome(t, second, "other.txt").status == 0)
+        // Granted again at HQ (a newer signed version): the new grant works in her vault.
+        try t.grant(first, to: "Edith")
+        r = try t.run(["bundle", "export", first, "--vault", t.file("hq"), "--out", t.file("regrant.shb")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("regrant.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 0, "\(r)")
+        r = try exportAtHome(t, first, "regranted.txt")
+        #expect(r.status == 0, "\(r)")
+        // An edited statement is caught by check.
+        let sql = try t.run(["check", "--vault", t.file("ev")])
+        #expect(sql.status == 0, "\(sql)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE statements SET text = replace(text, 'version: ', 'version: 9') \"); c.commit()",
+                       t.file("ev/vault.sqlite")]
+        try p.run(); p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        r = try t.run(["check", "--vault", t.file("ev")])
+        #expect(r.status == 65 && r.stderr.contains("revocation"), "\(r)")
+    }
+}

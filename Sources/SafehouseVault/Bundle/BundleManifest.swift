@@ -23,6 +23,8 @@ struct BundleManifest: Equatable {
     let logRoot: [UInt8]
     let objects: [Object]
     let grants: Int
+    /// Officer-signed withdrawals and revocations carried after the grants.
+    let statements: Int
 
     static let maxObjects = 1_000_000
     static let signatureContext = Array("safehouse bundle manifest v1\n".utf8)
@@ -36,7 +38,7 @@ struct BundleManifest: Equatable {
         for o in objects {
             s += "\(o.id) \(o.type.rawValue) \(Encoding.hex(o.headerHash))" + (o.label.isEmpty ? "" : " " + o.label) + "\n"
         }
-        s += "grants: \(grants)\nend\n"
+        s += "grants: \(grants)\nstatements: \(statements)\nend\n"
         return s
     }
 
@@ -54,7 +56,7 @@ struct BundleManifest: Equatable {
               let log = value(lines[4], "log")?.split(separator: " "), log.count == 2, let logSize = UInt64(log[0]),
               let logRoot = Encoding.unhex(String(log[1])), logRoot.count == 32,
               let count = value(lines[5], "objects").flatMap({ Int($0) }), count >= 0, count <= maxObjects,
-              lines.count == 6 + count + 3 else { throw bad }
+              lines.count == 6 + count + 4 else { throw bad }
         let exporter: Fingerprint?
         if exporterText == "vault" { exporter = nil } else {
             guard let f = Fingerprint(text: exporterText) else { throw bad }
@@ -72,9 +74,10 @@ struct BundleManifest: Equatable {
             objects.append(Object(id: parts[0], type: type, headerHash: hash, label: label))
         }
         guard let grants = value(lines[6 + count], "grants").flatMap({ Int($0) }), grants >= 0,
-              lines[7 + count] == "end", lines[8 + count] == "" else { throw bad }
+              let statements = value(lines[7 + count], "statements").flatMap({ Int($0) }), statements >= 0,
+              lines[8 + count] == "end", lines[9 + count] == "" else { throw bad }
         let m = BundleManifest(origin: origin, deviceKey: device, exporter: exporter, logSize: logSize, logRoot: logRoot,
-                               objects: objects, grants: grants)
+                               objects: objects, grants: grants, statements: statements)
         guard Array(m.text.utf8) == bytes else { throw bad }
         return m
     }

@@ -85,6 +85,13 @@ final class VaultStore: @unchecked Sendable {
             // Imported objects signed by a key no longer active, or sealed to one: not openable until an officer releases them.
             try db.execute(sql: "CREATE TABLE quarantine (object_id TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL)")
         }
+        migrator.registerMigration("v3-statements") { db in
+            // Officer-signed withdrawals and revocations; they travel in every bundle.
+            try db.execute(sql: """
+                CREATE TABLE statements (kind INTEGER NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL,
+                                         officer TEXT NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (kind, key))
+                """)
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }
