@@ -261,7 +261,13 @@ extension Vault {
             // Entries in a member's name verify only under that member's key; `vault` entries only under the device key.
             let verdict = AuditChain.verify(foreign, origin: foreignOrigin, trusted: Self.auditTrust(members: ms, deviceKey: manifest.deviceKey))
             guard case .intact(let fsize, let froot) = verdict else {
-                throw bad("its audit log is broken at entry \(verdict.firstBadSeq ?? 0)")
+                let seq = Int(verdict.firstBadSeq ?? 0)
+                if case .broken(_, let why) = verdict, why.hasPrefix(AuditVerification.Reason.untrustedKey.rawValue), seq < foreign.count,
+                   foreign[seq].entry.actor != "vault", !ms.contains(where: { $0.fingerprint.compact == foreign[seq].entry.actor }) {
+                    // Not a tamper alarm: a member added at HQ after this vault's keyring.
+                    throw bad("its audit log has entries by a member this vault's keyring does not know (added at HQ since); apply HQ's newer keyring with `safehouse team update TEAMFILE`, then import again")
+                }
+                throw bad("its audit log is broken at entry \(seq)")
             }
             guard fsize == manifest.logSize, froot == manifest.logRoot else { throw bad("its audit log does not match the signed manifest") }
             if foreign.first?.entry.action == "init-field" {

@@ -233,8 +233,10 @@ extension Vault {
     /// The signer must be a trusted member allowed to sign this type of object.
     func verifyHeaderSigner(_ header: RecordHeader, members: [Member]) throws {
         let object = "record \(header.idText)"
-        guard let signer = members.first(where: { $0.fingerprint == header.signer }),
-              header.verifySignature(signerCard: signer.card) else {
+        guard let signer = members.first(where: { $0.fingerprint == header.signer }) else {
+            throw VaultError.badData(object: object, hint: "its signer \(header.signer) is not a member this vault knows: if HQ added a member since, apply HQ's newer keyring with `safehouse team update TEAMFILE`")
+        }
+        guard header.verifySignature(signerCard: signer.card) else {
             throw VaultError.badData(object: object, hint: "its signature does not verify against a team member")
         }
         let allowed: Bool

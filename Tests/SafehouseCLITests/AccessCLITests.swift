@@ -112,7 +112,7 @@ struct AccessCLITests {
         // Expired yesterday: refused; expiring today: still valid.
         try t.grant(ex, to: "Edith", expires: Self.day(offset: -1))
         try t.expectRefusedExport(ex, as: "edith", "grant expired yesterday")
-        try t.grant(ex, to: "Edith", expires: Self.day(offset: 0))
+        try t.grant(ex, to: "Edith", expires: Self.day(offset: 0), replace: true)
         r = try t.export(ex, as: "edith", out: "today.txt")
         #expect(r.status == 0 && t.exists("today.txt"), "a grant expiring today is valid all day: \(r)")
 
@@ -482,8 +482,10 @@ extension Sandbox {
         return id
     }
 
-    func grant(_ excerpt: String, to member: String, expires: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let r = try run(["grant", excerpt, "--to", member, "--vault", file("hq"), "--identity", file("olga")] + (expires.map { ["--expires", $0] } ?? []),
+    func grant(_ excerpt: String, to member: String, expires: String? = nil, replace: Bool = false,
+               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try run(["grant", excerpt, "--to", member, "--vault", file("hq"), "--identity", file("olga")] + (expires.map { ["--expires", $0] } ?? [])
+                        + (replace ? ["--replace"] : []),
                         sourceLocation: sourceLocation)
         try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
     }

@@ -160,3 +160,39 @@ extension Array where Element == UInt8 {
         return (0...(count - s.count)).contains { Array(self[$0..<$0 + s.count]) == s }
     }
 }
+
+@Suite("CLI: a member added at HQ reaches the editor's vault through team update")
+struct NewMemberCLITests {
+    @Test func aNewOfficersWorkVerifiesOnceTheNewerKeyringIsApplied() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        try t.installKeys(["sam"])
+        var r = try t.run(["init", "--vault", t.file("ev"), "--team", t.file("team.txt"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)")
+        // After the editor's keyring: HQ adds officer Sam, who approves and grants.
+        r = try t.run(["team", "add", t.file("sam.pub"), "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        let rec = try t.seal(Array("[00:00:01] A: the market opened early\n".utf8), name: "m.txt", extra: ["--to", "Sam"])
+        r = try t.run(["approve", rec, "--vault", t.file("hq"), "--identity", t.file("sam")])
+        try #require(r.status == 0, "\(r)")
+        let ex = r.stdout.trimmingCharacters(in: .newlines)
+        r = try t.run(["grant", ex, "--to", "Edith", "--vault", t.file("hq"), "--identity", t.file("sam")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "export", ex, "--vault", t.file("hq"), "--out", t.file("b.shb")])
+        try #require(r.status == 0, "\(r)")
+        // With the old keyring: refused, and the message says why — not "the log was edited".
+        r = try t.run(["bundle", "import", t.file("b.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 65 && r.stderr.contains("team update") && !r.stderr.contains("broken at entry"), "\(r)")
+        r = try t.run(["team", "export", "--vault", t.file("hq"), "--out", t.file("team-2.txt"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["team", "update", t.file("team-2.txt"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 0 && r.stdout.hasPrefix("added\tSam\tofficer\t"), "\(r)")
+        r = try t.run(["bundle", "import", t.file("b.shb"), "--vault", t.file("ev"), "--identity", t.file("edith")])
+        #expect(r.status == 0, "\(r)")
+        r = try t.run(["export", ex, "--vault", t.file("ev"), "--identity", t.file("edith"), "--format", "txt", "--out", t.file("e.txt")])
+        #expect(r.status == 0 && t.exists("e.txt"), "\(r)")
+        #expect(try t.run(["audit", "verify", "--vault", t.file("ev")]).status == 0)
+        #expect(try t.run(["check", "--vault", t.file("ev")]).status == 0)
+    }
+}
