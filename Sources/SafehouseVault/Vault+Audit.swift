@@ -22,8 +22,24 @@ extension Vault {
     ///   - actor: the unlocked member who acts (signs the entry), or nil for the device key.
     ///   - claimedActor: the fingerprint to name when `actor` is nil (e.g. a failed unlock).
     ///   - objects: ids, pseudonyms, fingerprints — never names or content.
+    ///
+    /// An action on more objects than one entry holds is written as a run of
+    /// entries, each naming `part:<i>/<n>` and up to 63 objects, in one transaction.
     func appendAudit(_ db: Database, actor: Identity?, claimedActor: String? = nil, action: String, objects: [String],
                      outcome: AuditOutcome, reason: String? = nil) throws {
+        let room = AuditEntry.Limits.objectCount - (actor == nil && claimedActor != nil ? 2 : 1)
+        guard objects.count > AuditEntry.Limits.objectCount - (actor == nil && claimedActor != nil ? 1 : 0) else {
+            return try appendOneAudit(db, actor: actor, claimedActor: claimedActor, action: action, objects: objects, outcome: outcome, reason: reason)
+        }
+        let parts = stride(from: 0, to: objects.count, by: room).map { Array(objects[$0..<min($0 + room, objects.count)]) }
+        for (i, part) in parts.enumerated() {
+            try appendOneAudit(db, actor: actor, claimedActor: claimedActor, action: action, objects: ["part:\(i + 1)/\(parts.count)"] + part,
+                               outcome: outcome, reason: reason)
+        }
+    }
+
+    private func appendOneAudit(_ db: Database, actor: Identity?, claimedActor: String?, action: String, objects: [String],
+                                outcome: AuditOutcome, reason: String?) throws {
         if let fault = FaultInjection.fault(named: "audit") {
             throw VaultError.io(object: "audit log", detail: fault)
         }

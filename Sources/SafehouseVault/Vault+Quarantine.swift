@@ -36,12 +36,8 @@ extension Vault {
             held.append((h.idText, reason))
         }
         for reason in Set(held.map(\.1)).sorted() {
-            let ids = held.filter { $0.1 == reason }.map(\.0)
-            for run in stride(from: 0, to: ids.count, by: AuditEntry.Limits.objectCount - 1) {
-                try appendAudit(db, actor: identity, action: "quarantine",
-                                objects: ["reason:" + reason] + ids[run..<min(run + AuditEntry.Limits.objectCount - 1, ids.count)],
-                                outcome: .ok)
-            }
+            try appendAudit(db, actor: identity, action: "quarantine", objects: ["reason:" + reason] + held.filter { $0.1 == reason }.map(\.0),
+                            outcome: .ok)
         }
         return held.map(\.0)
     }

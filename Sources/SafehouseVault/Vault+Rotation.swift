@@ -103,7 +103,7 @@ extension Vault {
                 }
                 try setMemberStatus(db, member.fingerprint, "removed")
                 try db.execute(sql: "DELETE FROM grants WHERE member = ?", arguments: [member.fingerprint.compact])
-                try appendAudit(db, actor: officer, action: "team-remove", objects: [member.fingerprint.compact] + replaced.map { $0.new.idText }.prefix(60), outcome: .ok)
+                try appendAudit(db, actor: officer, action: "team-remove", objects: [member.fingerprint.compact] + replaced.map { $0.new.idText }, outcome: .ok)
                 try sealTrustState(db, by: officer)
             }
         } catch {

@@ -60,11 +60,7 @@ extension Vault {
                     try db.execute(sql: "INSERT INTO subjects(pseudonym, object_id) VALUES (?, ?)", arguments: [p, h.idText])
                 }
                 if kind == .hq {
-                    // One entry per 64 pseudonyms: a sheet of any size is audited.
-                    for run in stride(from: 0, to: max(sealed.count, 1), by: AuditEntry.Limits.objectCount) {
-                        let part = sealed[run..<min(run + AuditEntry.Limits.objectCount, sealed.count)].map(\.1)
-                        try appendAudit(db, actor: registrar, action: "subject-import", objects: part, outcome: .ok)
-                    }
+                    try appendAudit(db, actor: registrar, action: "subject-import", objects: sealed.map(\.1), outcome: .ok)
                 } else {
                     // A seized laptop must not show which pseudonyms were registered together.
                     try appendAudit(db, actor: registrar, action: "subject-import", objects: ["count:\(sealed.count)"], outcome: .ok)

@@ -137,3 +137,32 @@ struct StatementReachCLITests {
         #expect(r.status == 65 && r.stderr.contains("revocation"), "\(r)")
     }
 }
+
+/// Actions on more objects than one audit entry holds are audited as a run of entries.
+@Suite("CLI: actions of any size")
+struct LargeActionCLITests {
+    @Test func seventySubjectsImportListAndVerify() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        let entries = (0..<70).map { i in
+            "{\"name\":\"Subject Number\(i) Testperson\",\"consent\":\"pseudonym\",\"category\":\"defector\",\"country\":\"CN\"}"
+        }
+        try Data("{\"subjects\":[\(entries.joined(separator: ","))]}".utf8).write(to: URL(fileURLWithPath: t.file("big.json")))
+        var r = try t.run(["subject", "import", t.file("big.json"), "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 0 && r.stdoutLines.count == 70, "\(r)")
+        r = try t.run(["subject", "list", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 0 && r.stdoutLines.count == 70, "\(r)")
+        r = try t.run(["subject", "import", t.file("big.json"), "--vault", t.file("field"), "--identity", t.file("ivan")])
+        #expect(r.status == 0 && r.stdoutLines.count == 70, "\(r)")
+        r = try t.run(["bundle", "export", "--all", "--vault", t.file("field"), "--out", t.file("all.shb")])
+        #expect(r.status == 0, "\(r)")
+        r = try t.run(["bundle", "import", t.file("all.shb"), "--vault", t.file("hq")])
+        #expect(r.status == 0 && r.stdoutLines.count == 70, "\(r)")
+        let log = try t.run(["audit", "log", "--vault", t.file("hq")])
+        #expect(log.stdout.contains("\tsubject-import\tok\tpart:1/2,") && log.stdout.contains("\tsubject-import\tok\tpart:2/2,"), "\(log)")
+        #expect(log.stdout.contains("\tsubject-list\tok\tpart:2/2,"), "\(log)")
+        #expect(try t.run(["audit", "verify", "--vault", t.file("hq")]).status == 0)
+        #expect(try t.run(["check", "--vault", t.file("hq")]).status == 0)
+    }
+}
