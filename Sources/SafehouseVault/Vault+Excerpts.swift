@@ -86,7 +86,16 @@ extension Vault {
         do { transcript = try Transcript.parse(text, format: format) } catch {
             throw VaultError.badData(object: object, hint: "the transcript does not parse as \(format.rawValue): \(error)")
         }
-        if let (from, to) = range { transcript = transcript.slice(fromMs: from, toMs: to) }
+        if let (from, to) = range {
+            let whole = transcript
+            transcript = transcript.slice(fromMs: from, toMs: to)
+            guard to > from, !transcript.cues.isEmpty else {
+                // An excerpt of nothing would export as an empty file with exit 0.
+                let last = whole.cues.compactMap { $0.end ?? $0.start }.max() ?? 0
+                throw VaultError.badData(object: object, hint: "the range \(Self.clock(from))-\(Self.clock(to)) holds no cue of the transcript, which runs to \(Self.clock(last)) (\(whole.cues.count) cues)")
+            }
+        }
+        guard !transcript.cues.isEmpty else { throw VaultError.badData(object: object, hint: "the transcript holds no cue") }
         let (sealedSubjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
         // Fail closed: a record whose subject's identity is not here (a bundle that lost it,
         // an edited database) would be redacted without that subject's names.

@@ -166,3 +166,21 @@ struct LargeActionCLITests {
         #expect(try t.run(["check", "--vault", t.file("hq")]).status == 0)
     }
 }
+
+@Suite("CLI: approve ranges")
+struct ApproveRangeCLITests {
+    @Test func aRangePastTheEndIsRefusedWithTheTranscriptsLength() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        let rec = try t.seal(Array("[00:00:01] A: first\n[00:01:30] B: second\n".utf8), name: "t.txt")
+        let before = try t.run(["list", "--vault", t.file("hq"), "--identity", t.file("olga")]).stdoutLines.count
+        var r = try t.run(["approve", rec, "--range", "00:10:00-00:20:00", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 65 && r.stdout.isEmpty && r.stderr.contains("runs to 00:01:30"), "\(r)")
+        r = try t.run(["approve", rec, "--range", "00:00:30-00:00:30", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 64 && r.stdout.isEmpty, "an empty range is a usage error: \(r)")
+        #expect(try t.run(["list", "--vault", t.file("hq"), "--identity", t.file("olga")]).stdoutLines.count == before, "no excerpt was made")
+        let ok = try t.run(["approve", rec, "--range", "00:00:00-00:01:00", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(ok.status == 0 && isRecordID(ok.stdout.trimmingCharacters(in: .newlines)), "\(ok)")
+    }
+}
