@@ -46,6 +46,10 @@ extension Vault {
                 let chosen = Set(ids)
                 ids += subjects.filter { !chosen.contains($0) }
             }
+            // Each grantee's own marked copy travels with the excerpt it copies.
+            let copies = try recipientCopies(db, of: ids)
+            let listed = Set(ids)
+            ids += copies.filter { !listed.contains($0) }
             if let identity { _ = try requireMember(identity, db, action: "bundle-export", objects: []) }
             let ms = try members(db)
             let headers = try ids.map { rid -> RecordHeader in
@@ -238,10 +242,7 @@ extension Vault {
                 guard manifest.objects.contains(where: { $0.id == obj && $0.type == .excerpt }) else {
                     throw bad("a grant names an excerpt the manifest does not list")
                 }
-                // A grant counts only with a key slot in the excerpt's newest signed header.
-                let newest = fresh.first(where: { $0.0.idText == obj })?.0
-                let header = try newest ?? store.read { db in try loadHeader(db, id: obj) }
-                guard header.slots.contains(where: { $0.recipient == mem }) else { continue }
+
                 grants.append((obj, mem, exp.isEmpty ? nil : exp, sig))
             }
             let scount = Int(try reader.u32())

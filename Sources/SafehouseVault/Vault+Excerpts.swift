@@ -187,7 +187,8 @@ extension Vault {
     @discardableResult
     public func grant(excerptID: String, to memberQuery: String, expires: String?, replace: Bool = false, by officer: Identity) throws -> Member {
         if let expires { _ = try Self.parseDay(expires) }
-        return try store.write { db in
+        var stale: [String] = []
+        let granted: Member = try store.write { db in
             try requireOfficer(officer, db, action: "grant", objects: [excerptID], object: "excerpt \(excerptID)", what: "grants access")
             let header = try loadHeader(db, id: excerptID)
             guard header.type == .excerpt else {
@@ -206,7 +207,13 @@ extension Vault {
                                     hint: "pass --replace to replace that grant"))
             }
             var slots = header.slots.filter { $0.recipient != member.fingerprint }
-            slots += try Self.makeSlots(id: header.id, recordKey: opened.recordKey, recipients: [member.card])
+            if member.card.role == .officer {
+                slots += try Self.makeSlots(id: header.id, recordKey: opened.recordKey, recipients: [member.card])
+            } else {
+                // Anyone else gets a marked copy of their own, never the shared excerpt.
+                stale = try makeRecipientCopy(db, parent: opened, member: member, officer: officer)
+            }
+            // Re-signed at the next version either way, so a revocation's version orders after it.
             let updated = try header.resigned(slots: slots, by: officer)
             try db.execute(sql: "UPDATE objects SET header = ? WHERE id = ?", arguments: [Data(updated.encoded()), excerptID])
             let sig = try officer.sign(Self.grantMessage(excerpt: excerptID, member: member.fingerprint, expires: expires))
@@ -215,6 +222,9 @@ extension Vault {
             try appendAudit(db, actor: officer, action: "grant", objects: [excerptID, member.fingerprint.compact] + (expires.map { ["expires:" + $0] } ?? []), outcome: .ok)
             return member
         }
+        // An earlier copy's body goes only once the new one is committed.
+        for b in stale { unlink(b) }
+        return granted
     }
 
     /// Revokes a member's access to an excerpt and re-keys it: a fresh record key
@@ -231,6 +241,9 @@ extension Vault {
                            .refused(object: "excerpt \(excerptID)", reason: "you hold no key slot for it", hint: "ask the approving officer"))
             }
             return (header, opened, member)
+        }
+        if member.card.role != .officer {
+            return try revokeCopy(header: header, member: member, by: officer)
         }
         guard header.slots.contains(where: { $0.recipient == member.fingerprint }) else {
             throw VaultError.missing(object: "grant of excerpt \(excerptID) to \(member.fingerprint)", hint: "`safehouse list` shows what each member holds")
@@ -253,6 +266,27 @@ extension Vault {
             }
         } catch { unlink(bodyPath(fresh)); throw error }
         if bodyPath(fresh) != bodyPath(header) { unlink(bodyPath(header)) }
+    }
+
+    /// Revokes a grantee's own copy: the copy is deleted, the shared excerpt re-signed
+    /// at the next version, and a signed revocation at that version travels to their vault.
+    private func revokeCopy(header: RecordHeader, member: Member, by officer: Identity) throws {
+        let excerptID = header.idText
+        let stale: [String] = try store.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM grants WHERE object_id = ? AND member = ?", arguments: [excerptID, member.fingerprint.compact]) != nil else {
+                throw VaultError.missing(object: "grant of excerpt \(excerptID) to \(member.fingerprint)", hint: "`safehouse list` shows what each member holds")
+            }
+            let bodies = try dropRecipientCopies(db, parent: excerptID, member: member.fingerprint)
+            let updated = try header.resigned(slots: header.slots, by: officer)
+            try db.execute(sql: "UPDATE objects SET header = ? WHERE id = ?", arguments: [Data(updated.encoded()), excerptID])
+            try db.execute(sql: "DELETE FROM grants WHERE object_id = ? AND member = ?", arguments: [excerptID, member.fingerprint.compact])
+            if let v = updated.excerptVersion {
+                try makeStatement(db, kind: .revocation, text: revocationText(excerpt: excerptID, member: member.fingerprint, version: v), by: officer)
+            }
+            try appendAudit(db, actor: officer, action: "revoke", objects: [excerptID, member.fingerprint.compact], outcome: .ok)
+            return bodies
+        }
+        for b in stale { unlink(b) }
     }
 
     static func parseDay(_ s: String) throws -> Date {
@@ -292,22 +326,38 @@ extension Vault {
                            .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
             }
         }
-        let opened = try access(id: excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
+        // A grantee who is not an officer exports their own marked copy.
+        let copy: (id: String, realPseudonyms: [String]?)? = try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            guard me.card.role != .officer else { return nil }
+            guard let c = try recipientCopy(db, parent: excerptID, member: member) else {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-copy",
+                           .refused(object: object, reason: "your own copy of it is not in this vault",
+                                    hint: "import the bundle HQ made for you, or ask a security officer to grant it again"))
+            }
+            return c
+        }
+        let opened = try access(id: copy?.id ?? excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
         let bytes = try decryptSmall(opened)
         guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
             throw VaultError.badData(object: object, hint: "its content does not parse")
         }
+        guard copy == nil || (payload.provenance.copyOf == excerptID && payload.provenance.recipient == member.fingerprint.compact) else {
+            throw VaultError.badData(object: object, hint: "your copy's signed provenance names another excerpt or recipient")
+        }
         try store.write { db in
             let me = try requireMember(member, db, action: "export", objects: [excerptID])
             let withdrawn = try Self.withdrawn(db)
-            if let p = payload.pseudonyms.first(where: { withdrawn.contains($0) }) {
+            if let p = (copy?.realPseudonyms ?? payload.pseudonyms).first(where: { withdrawn.contains($0) }) {
                 try refuse(db, actor: member, action: "export", objects: [excerptID, p], reason: "consent-withdrawn",
                            .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "this excerpt can no longer be exported"))
             }
             _ = me
         }
-        if perRecipient {
-            let map = try Self.recipientPseudonyms(payload.pseudonyms, member: member.fingerprint, recordKey: opened.recordKey)
+        if perRecipient, copy == nil {
+            // An officer's own marked export (a grantee's copy is marked already).
+            let key = try store.read { db in try markingKey(sourceRecord: payload.provenance.sourceRecord, officer: member, db) }
+            let map = try Self.recipientPseudonyms(payload.pseudonyms, member: member.fingerprint, key: key)
             payload.cues = payload.cues.map { c in
                 var c = c
                 for (p, q) in map { c.text = c.text.replacingOccurrences(of: p, with: q); c.speaker = c.speaker?.replacingOccurrences(of: p, with: q) }
@@ -333,10 +383,9 @@ extension Vault {
         try out.commit(overwrite: overwrite)
     }
 
-    /// Per-recipient pseudonyms: keyed BLAKE2b (key derived from the excerpt key,
-    /// which only its recipients and officers hold) of the member and the pseudonym.
-    static func recipientPseudonyms(_ pseudonyms: [String], member: Fingerprint, recordKey: SecureBytes) throws -> [String: String] {
-        let key = try KeyDerivation.derive(from: recordKey, id: 3, context: kdfContext)
+    /// Per-recipient pseudonyms: keyed BLAKE2b of the member and the pseudonym, under
+    /// the marking key (subkey 4 of the source record's key: officers only).
+    static func recipientPseudonyms(_ pseudonyms: [String], member: Fingerprint, key: SecureBytes) throws -> [String: String] {
         var out: [String: String] = [:]
         for p in pseudonyms {
             let h = GenericHash.hash(member.bytes + Array(p.utf8), length: 16, key: key)
@@ -362,8 +411,9 @@ extension Vault {
             let granted = Set(try String.fetchAll(db, sql: "SELECT member FROM grants WHERE object_id = ?", arguments: [excerptID]))
             return try members(db).filter { m in granted.contains(m.fingerprint.compact) || opened.header.slots.contains { $0.recipient == m.fingerprint } }
         }
+        let key = try store.read { db in try markingKey(sourceRecord: payload.provenance.sourceRecord, officer: officer, db) }
         let hits = try candidates.filter { m in
-            try Self.recipientPseudonyms(payload.pseudonyms, member: m.fingerprint, recordKey: opened.recordKey).values.contains { text.contains($0) }
+            try Self.recipientPseudonyms(payload.pseudonyms, member: m.fingerprint, key: key).values.contains { text.contains($0) }
         }
         try audit(actor: officer, action: "trace", objects: [excerptID] + hits.map(\.fingerprint.compact), outcome: .ok)
         return hits
@@ -404,6 +454,13 @@ extension Vault {
             }
             // A signed statement, so the withdrawal reaches every vault a bundle goes to.
             try makeStatement(db, kind: .withdrawal, text: withdrawalText(pseudonym), by: officer)
+            // A grantee's copy hides the real pseudonym, so their vault learns it as a revocation.
+            for row in try Row.fetchAll(db, sql: "SELECT parent, member, pseudonyms FROM copies") {
+                guard let parent = row["parent"] as String?, let m = (row["member"] as String?).flatMap(Fingerprint.init(text:)),
+                      let ps = row["pseudonyms"] as String?, ps.split(separator: ",").contains(Substring(pseudonym)),
+                      let v = try loadHeader(db, id: parent).excerptVersion else { continue }
+                try makeStatement(db, kind: .revocation, text: revocationText(excerpt: parent, member: m, version: v), by: officer)
+            }
             try appendAudit(db, actor: officer, action: "consent-withdraw", objects: [pseudonym], outcome: .ok)
         }
     }

@@ -151,7 +151,9 @@ struct AccessCLITests {
         r = try t.export(early, as: "edith", out: "before.txt")
         #expect(r.status == 0, "\(r)")
         let before = String(decoding: try t.read("before.txt"), as: UTF8.self)
-        #expect(before.contains(p) && !before.contains("박정민") && !before.contains("Park Jung-min"), "\(before)")
+        // Edith's export is her own marked copy: a pseudonym, never the name (and not the vault's pseudonym).
+        #expect(!before.contains(p) && before.range(of: "\\b[A-Z]-[A-Z0-9]{4}\\b", options: .regularExpression) != nil
+                && !before.contains("박정민") && !before.contains("Park Jung-min"), "\(before)")
 
         r = try t.run(["subject", "withdraw", p, "--vault", t.file("hq"), "--identity", t.file("edith")])
         #expect(r.status == 77, "only officers record a withdrawal: \(r)")
@@ -309,10 +311,12 @@ struct AccessCLITests {
         try t.grant(ex, to: "Edith")
         var r = try t.export(ex, as: "olga", out: "officer-before.txt")
         try #require(r.status == 0, "\(r)")
-        let bodyBefore = try #require(t.listing("hq/objects").filter { $0.hasPrefix(ex) && $0.hasSuffix(".body") }.first)
-
         r = try t.run(["team", "remove", "Edith", "--dry-run", "--vault", t.file("hq"), "--identity", t.file("olga")])
-        #expect(r.status == 0 && r.stdout.contains(ex), "the dry run lists the excerpt granted to Edith: \(r)")
+        // Edith holds a slot only on her own copy of the excerpt, made at grant.
+        #expect(r.status == 0 && r.stdoutLines.count == 1 && r.stdout.hasPrefix("rekey\texcerpt\t"), "the dry run lists Edith's copy: \(r)")
+        let copy = String(r.stdoutLines.first?.split(separator: "\t").last ?? "")
+        try #require(isRecordID(copy) && copy != ex, "\(r)")
+        let bodyBefore = try #require(t.listing("hq/objects").filter { $0.hasPrefix(copy) && $0.hasSuffix(".body") }.first)
         #expect(!r.stdout.contains(rec), "Edith never held a slot for the original: \(r)")
         r = try t.export(ex, as: "edith", out: "dry.txt")
         #expect(r.status == 0, "a dry run changes nothing: \(r)")
@@ -325,10 +329,10 @@ struct AccessCLITests {
 
         r = try t.run(["team", "remove", "Edith", "--vault", t.file("hq"), "--identity", t.file("olga")])
         try #require(r.status == 0, "\(r)")
-        #expect(r.stdout.contains(ex), "\(r)")
+        #expect(r.stdout.contains(copy), "\(r)")
         try t.expectRefusedExport(ex, as: "edith", "after removal")
-        let bodies = t.listing("hq/objects").filter { $0.hasPrefix(ex) && $0.hasSuffix(".body") }
-        #expect(bodies.count == 1 && !bodies.contains(bodyBefore), "the excerpt was re-keyed (new body file): \(bodies) vs \(bodyBefore)")
+        let bodies = t.listing("hq/objects").filter { $0.hasPrefix(copy) && $0.hasSuffix(".body") }
+        #expect(bodies.count == 1 && !bodies.contains(bodyBefore), "her copy was re-keyed (new body file): \(bodies) vs \(bodyBefore)")
         r = try t.export(ex, as: "olga", out: "officer-after.txt")
         #expect(try r.status == 0 && (try? t.read("officer-after.txt")) == (try t.read("officer-before.txt")), "\(r)")
         let list = try t.run(["team", "list", "--vault", t.file("hq")]).stdoutLines
@@ -364,8 +368,9 @@ struct AccessCLITests {
                 "a bundle is ciphertext only")
         r = try t.run(["bundle", "import", t.file("edith.bundle"), "--vault", t.file("edithvault")])
         try #require(r.status == 0, "\(r)")
-        #expect(r.stdoutLines == [ex], "only the excerpt travels; HQ never ships subject identities: \(r)")
-        #expect(r.stderr.contains("imported 1 object(s)"), "\(r)")
+        // The excerpt and Edith's own marked copy travel; HQ never ships subject identities.
+        #expect(r.stdoutLines.count == 2 && r.stdoutLines.first == ex, "\(r)")
+        #expect(r.stderr.contains("imported 2 object(s)"), "\(r)")
 
         r = try t.run(["export", ex, "--vault", t.file("edithvault"), "--identity", t.file("edith"), "--format", "txt", "--out", t.file("at-home.txt")])
         #expect(r.status == 0, "\(r)")
@@ -376,7 +381,7 @@ struct AccessCLITests {
         #expect(r.stdout.isEmpty, "no subject reached the editor's vault: \(r)")
         // Importing again is harmless.
         r = try t.run(["bundle", "import", t.file("edith.bundle"), "--vault", t.file("edithvault")])
-        #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.contains("imported 0 object(s), 1 already present"), "\(r)")
+        #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.contains("imported 0 object(s), 2 already present"), "\(r)")
 
         // A revocation at HQ travels too: the re-keyed excerpt replaces the old one and Edith's copy opens nothing.
         r = try t.run(["revoke", ex, "--from", "Edith", "--vault", t.file("hq"), "--identity", t.file("olga")])
@@ -403,20 +408,28 @@ struct AccessCLITests {
         let rec = try t.seal(Array(Self.transcriptAboutSubject.utf8), name: "talk.txt")
         let ex = try t.approve(rec)
         for who in ["Edith", "Erin"] { try t.grant(ex, to: who) }
-        r = try t.export(ex, as: "edith", out: "edith.txt", extra: ["--per-recipient"])
+        // Every editor's export is her own marked copy, made at HQ: no flag can turn it off.
+        r = try t.export(ex, as: "edith", out: "edith.txt")
         try #require(r.status == 0, "\(r)")
         r = try t.export(ex, as: "erin", out: "erin.txt", extra: ["--per-recipient"])
         try #require(r.status == 0, "\(r)")
-        r = try t.export(ex, as: "edith", out: "shared.txt")
+        r = try t.export(ex, as: "edith", out: "edith-again.txt", extra: ["--per-recipient"])
+        try #require(r.status == 0, "\(r)")
+        r = try t.export(ex, as: "olga", out: "shared.txt")
         try #require(r.status == 0, "\(r)")
         let edith = String(decoding: try t.read("edith.txt"), as: UTF8.self)
         let erin = String(decoding: try t.read("erin.txt"), as: UTF8.self)
         let common = String(decoding: try t.read("shared.txt"), as: UTF8.self)
-        #expect(common.contains(p), "\(common)")
+        #expect(common.contains(p), "the officer's export carries the vault pseudonym: \(common)")
         #expect(edith != erin, "per-recipient copies differ")
+        #expect(try t.read("edith-again.txt") == t.read("edith.txt"), "the flag changes nothing for an editor")
         #expect(!edith.contains(p) && !erin.contains(p), "per-recipient copies do not carry the vault pseudonym")
         #expect(maskPseudonyms(edith) == maskPseudonyms(erin) && maskPseudonyms(edith) == maskPseudonyms(common),
                 "copies differ only in pseudonyms:\n\(edith)\n\(erin)")
+        // Edith's vault material holds no key that derives Erin's marks: her copy's key slot
+        // opens only her copy, and the marking key comes from the source record (officers only).
+        r = try t.run(["open", rec, "--vault", t.file("hq"), "--identity", t.file("edith"), "--out", t.file("src.txt")])
+        #expect(r.status == 77 && !t.exists("src.txt"), "an editor never opens the source record: \(r)")
 
         try Data(edith.utf8).write(to: URL(fileURLWithPath: t.file("leaked.txt")))
         r = try t.run(["trace", ex, "--file", t.file("leaked.txt"), "--vault", t.file("hq"), "--identity", t.file("olga")])

@@ -18,6 +18,11 @@ struct AccessTests {
     static let entry = #"{"name":"박정민","aliases":["Park Jung-min"],"consent":"pseudonym","category":"defector","country":"CN"}"#
 
     /// An HQ vault with one subject, one transcript and an excerpt of it granted to the editor.
+    /// The editor's own copy of an excerpt (made at grant).
+    func copyID(_ hq: Vault, of ex: String) throws -> String {
+        try #require(try hq.rawDatabase().read { try String.fetchOne($0, sql: "SELECT copy_id FROM copies WHERE parent = ?", arguments: [ex]) })
+    }
+
     func vaultWithGrantedExcerpt(_ scratch: Scratch) throws -> (Vault, record: String, excerpt: String) {
         let team = TestTeam.shared
         let hq = try makeHQ(scratch)
@@ -47,11 +52,14 @@ struct AccessTests {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let (hq, _, ex) = try vaultWithGrantedExcerpt(scratch)
+        // The editor never holds a slot on the shared excerpt: only on her own marked copy.
+        #expect(try !RecordHeader.parse(try hq.headerBlob(of: ex), object: "x").slots.contains { $0.recipient == team.editor.fingerprint })
+        let copy = try copyID(hq, of: ex)
 
-        // Before: the editor exports, and her slot opens the body (positive control).
+        // Before: the editor exports, and her slot opens her copy's body (positive control).
         #expect(exitCode { try hq.exportExcerpt(excerptID: ex, format: .txt, to: scratch.file("before.txt"), by: team.editor.identity, overwrite: false) } == nil)
-        let oldBlob = try hq.headerBlob(of: ex)
-        let oldBodyFile = try hq.bodyFile(of: ex)
+        let oldBlob = try hq.headerBlob(of: copy)
+        let oldBodyFile = try hq.bodyFile(of: copy)
         let oldBody = try readFile(oldBodyFile)
         let oldHeader = try RecordHeader.parse(oldBlob, object: "saved header")
         let saved = try #require(try hq.unlockObject(oldHeader, identity: team.editor.identity), "the editor holds a slot before the change")
@@ -64,12 +72,21 @@ struct AccessTests {
         case .remove: try hq.removeMember(team.editor.card.name, by: team.officer.identity, dryRun: false)
         }
 
-        let newHeader = try RecordHeader.parse(try hq.headerBlob(of: ex), object: "current header")
+        if change == .revoke {
+            // A revoked copy is gone: nothing of it is left to open, and the export is refused.
+            #expect(try hq.rawDatabase().read { try Data.fetchOne($0, sql: "SELECT header FROM objects WHERE id = ?", arguments: [copy]) } == nil)
+            #expect(!fileExists(oldBodyFile), "the copy's body is deleted")
+            let out = scratch.file("after.txt")
+            #expect(exitCode { try hq.exportExcerpt(excerptID: ex, format: .txt, to: out, by: team.editor.identity, overwrite: false) } == 77)
+            #expect(!fileExists(out))
+            return
+        }
+        let newHeader = try RecordHeader.parse(try hq.headerBlob(of: copy), object: "current header")
         #expect(newHeader.id == oldHeader.id)
         #expect(newHeader.bodyHash != oldHeader.bodyHash, "the body was re-encrypted")
         #expect(!newHeader.slots.contains { $0.recipient == team.editor.fingerprint }, "the editor's slot is gone")
         #expect(try hq.unlockObject(newHeader, identity: team.editor.identity) == nil)
-        let newBodyFile = try hq.bodyFile(of: ex)
+        let newBodyFile = try hq.bodyFile(of: copy)
         #expect(newBodyFile != oldBodyFile && !fileExists(oldBodyFile), "the old body file is replaced")
         let newBody = try readFile(newBodyFile)
 
@@ -108,10 +125,41 @@ struct AccessTests {
         let blob = try hq.headerBlob(of: ex)
         let files = hq.objectFiles
         let plan = try hq.removeMember(team.editor.card.name, by: team.officer.identity, dryRun: true)
-        #expect(plan.map(\.objectID) == [ex] && plan.allSatisfy { $0.action == "rekey" }, "\(plan.map(\.objectID))")
+        #expect(plan.map(\.objectID) == [try copyID(hq, of: ex)] && plan.allSatisfy { $0.action == "rekey" }, "\(plan.map(\.objectID))")
         #expect(!plan.contains { $0.objectID == rec })
         #expect(try hq.headerBlob(of: ex) == blob && hq.objectFiles == files)
         #expect(try hq.members().first { $0.fingerprint == team.editor.fingerprint }?.isActive == true)
+    }
+
+    /// An editor's vault material derives no other recipient's marks: every subkey of the
+    /// only excerpt key she holds (her own copy's) gives pseudonyms other than her colleague's.
+    @Test func anEditorCannotForgeAColleaguesMarks() throws {
+        let team = TestTeam.shared
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let (hq, _, ex) = try vaultWithGrantedExcerpt(scratch)
+        try hq.grant(excerptID: ex, to: team.interviewer.card.name, expires: nil, by: team.officer.identity)
+        let copies = try hq.rawDatabase().read { db in
+            try Row.fetchAll(db, sql: "SELECT copy_id, member, pseudonyms FROM copies").map { ($0["copy_id"] as String, $0["member"] as String, $0["pseudonyms"] as String) }
+        }
+        let mine = try #require(copies.first { $0.1 == team.editor.fingerprint.compact })
+        let theirs = try #require(copies.first { $0.1 == team.interviewer.fingerprint.compact })
+        let real = mine.2.split(separator: ",").map(String.init)
+        try #require(!real.isEmpty)
+        let myCopy = try #require(try hq.unlockObject(try RecordHeader.parse(try hq.headerBlob(of: mine.0), object: "x"), identity: team.editor.identity))
+        let theirCopy = try #require(try hq.unlockObject(try RecordHeader.parse(try hq.headerBlob(of: theirs.0), object: "x"), identity: team.officer.identity))
+        let theirPayload = try JSONDecoder().decode(ExcerptPayload.self, from: Data(try hq.decryptSmall(theirCopy)))
+        let myPayload = try JSONDecoder().decode(ExcerptPayload.self, from: Data(try hq.decryptSmall(myCopy)))
+        #expect(Set(myPayload.pseudonyms).isDisjoint(with: real) && Set(theirPayload.pseudonyms).isDisjoint(with: real), "no copy carries the real pseudonym")
+        #expect(myPayload.pseudonyms != theirPayload.pseudonyms)
+        for id in UInt64(1)...8 {
+            let k = try KeyDerivation.derive(from: myCopy.recordKey, id: id, context: Vault.kdfContext)
+            let forged = try Vault.recipientPseudonyms(real, member: team.interviewer.fingerprint, key: k)
+            #expect(Set(forged.values).isDisjoint(with: theirPayload.pseudonyms), "subkey \(id) of her copy's key forges her colleague's marks")
+        }
+        // The officer's trace tells the two copies apart.
+        let text = myPayload.cues.map(\.text).joined(separator: "\n")
+        #expect(try hq.traceLeak(excerptID: ex, text: text, by: team.officer.identity).map(\.fingerprint) == [team.editor.fingerprint])
     }
 
     /// Roles are enforced by keys: an editor never holds a slot for an original or a subject identity.
@@ -126,7 +174,7 @@ struct AccessTests {
         #expect(headers.count >= 3)
         for (id, h) in headers {
             let editorSlot = h.slots.contains { $0.recipient == team.editor.fingerprint }
-            #expect(editorSlot == (id == ex), "object \(id) (\(h.type.label))")
+            #expect(editorSlot == (id == (try copyID(hq, of: ex))), "object \(id) (\(h.type.label)): only her own copy")
         }
         #expect(exitCode { _ = try hq.open(id: rec, to: scratch.file("orig"), by: team.editor.identity) } == 77)
         #expect(exitCode { _ = try hq.approve(recordID: rec, range: nil, by: team.editor.identity) } == 77)

@@ -36,6 +36,9 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
         public var lexiconHash: String
         public var approver: String
         public var approvedAt: String
+        /// A per-recipient copy: the excerpt it copies and the recipient's fingerprint.
+        public var copyOf: String?
+        public var recipient: String?
     }
 
     /// The plaintext that is encrypted: sorted-key JSON padded (ISO/IEC 7816-4)

@@ -92,6 +92,12 @@ final class VaultStore: @unchecked Sendable {
                                          officer TEXT NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (kind, key))
                 """)
         }
+        migrator.registerMigration("v4-copies") { db in
+            // HQ: each grantee's own marked copy of an excerpt, and the real pseudonyms it hides.
+            try db.execute(sql: """
+                CREATE TABLE copies (copy_id TEXT PRIMARY KEY NOT NULL, parent TEXT NOT NULL, member TEXT NOT NULL, pseudonyms TEXT NOT NULL)
+                """)
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }

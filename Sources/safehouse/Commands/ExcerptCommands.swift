@@ -81,7 +81,7 @@ struct Export: ParsableCommand {
     @OptionGroup var id: IdentityOptions
     @Option(help: "txt | md | json | srt | vtt") var format: ExportFormat
     @Option(help: "Where to write the export.") var out: String
-    @Flag(help: "Use pseudonyms derived for you alone, so a leaked copy tells whose it was.") var perRecipient = false
+    @Flag(help: "Officers: use pseudonyms derived for you alone. (An editor's export is always her own marked copy.)") var perRecipient = false
     @Flag(help: "Replace an existing file.") var force = false
 
     func run() throws {
