@@ -74,6 +74,7 @@ extension Vault {
         try store.write { db in
             try requireOfficer(officer, db, action: "approve", objects: [recordID], object: object, what: "approves excerpts")
         }
+        try revokeExpiredGrants(by: officer)
         let opened = try access(id: recordID, identity: officer, action: "approve")
         guard let name = opened.metadata.fileName, let dot = name.lastIndex(of: "."),
               let format = TranscriptFormat.fromExtension(String(name[name.index(after: dot)...])) else {
@@ -187,6 +188,8 @@ extension Vault {
     @discardableResult
     public func grant(excerptID: String, to memberQuery: String, expires: String?, replace: Bool = false, by officer: Identity) throws -> Member {
         if let expires { _ = try Self.parseDay(expires) }
+        // The next officer action re-keys expired grants away.
+        try revokeExpiredGrants(by: officer)
         var stale: [String] = []
         let granted: Member = try store.write { db in
             try requireOfficer(officer, db, action: "grant", objects: [excerptID], object: "excerpt \(excerptID)", what: "grants access")
@@ -266,6 +269,28 @@ extension Vault {
             }
         } catch { unlink(bodyPath(fresh)); throw error }
         if bodyPath(fresh) != bodyPath(header) { unlink(bodyPath(header)) }
+    }
+
+    /// Revokes every grant whose last day has passed, as `revoke` does (officers):
+    /// the grantee's copy is deleted or the excerpt re-keyed, and a signed revocation
+    /// travels to their vault. Runs at every `grant` and `approve`, and on demand.
+    /// - Returns: the excerpt and member of each grant revoked.
+    @discardableResult
+    public func revokeExpiredGrants(by officer: Identity) throws -> [(excerpt: String, member: Fingerprint)] {
+        let expired: [(String, Fingerprint)] = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT object_id, member, expires FROM grants WHERE expires IS NOT NULL").compactMap { row in
+                guard let ex = row["object_id"] as String?, let m = (row["member"] as String?).flatMap(Fingerprint.init(text:)),
+                      let exp = row["expires"] as String?, let day = try? Self.parseDay(exp),
+                      Self.clock() >= day.addingTimeInterval(86_400) else { return nil }
+                return (ex, m)
+            }
+        }
+        guard !expired.isEmpty else { return [] }
+        try store.write { db in
+            try requireOfficer(officer, db, action: "revoke", objects: [], object: "grants", what: "revokes access")
+        }
+        for (ex, m) in expired { try revoke(excerptID: ex, from: m.compact, by: officer) }
+        return expired
     }
 
     /// Revokes a grantee's own copy: the copy is deleted, the shared excerpt re-signed

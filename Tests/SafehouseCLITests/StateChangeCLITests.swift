@@ -185,3 +185,35 @@ struct ApproveRangeCLITests {
         #expect(ok.status == 0 && isRecordID(ok.stdout.trimmingCharacters(in: .newlines)), "\(ok)")
     }
 }
+
+@Suite("CLI: expired grants are re-keyed away")
+struct ExpiredGrantCLITests {
+    @Test func theNextOfficerActionAndRevokeExpiredRemoveExpiredGrants() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        let hq = ["--vault", t.file("hq"), "--identity", t.file("olga")]
+        let a = try t.approve(try t.seal(Array("[00:00:01] A: one\n".utf8), name: "a.txt"))
+        let b = try t.approve(try t.seal(Array("[00:00:01] A: two\n".utf8), name: "b.txt"))
+        var r = try t.run(["grant", a, "--to", "Edith", "--expires", "2020-01-01"] + hq)
+        try #require(r.status == 0, "\(r)")
+        let copies = { t.listing("hq/objects").count }
+        let withExpired = copies()
+        // Explicitly:
+        r = try t.run(["revoke", "--expired"] + hq)
+        #expect(r.status == 0 && r.stdout.hasPrefix("\(a)\t") && r.stdoutLines.count == 1, "\(r)")
+        #expect(copies() == withExpired - 1, "her expired copy is deleted")
+        r = try t.run(["revoke", "--expired"] + hq)
+        #expect(r.status == 0 && r.stdout.isEmpty, "nothing left to revoke: \(r)")
+        // On the next officer action:
+        r = try t.run(["grant", a, "--to", "Edith", "--expires", "2020-01-01"] + hq)
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["grant", b, "--to", "Edith"] + hq)
+        #expect(r.status == 0, "\(r)")
+        let log = try t.run(["audit", "log", "--vault", t.file("hq")])
+        #expect(log.stdoutLines.filter { $0.contains("\trevoke\tok\t\(a),") }.count == 2, "\(log)")
+        r = try t.export(a, as: "edith", out: "expired-a.txt")
+        #expect(r.status == 77 && !t.exists("expired-a.txt"), "\(r)")
+        #expect(try t.run(["revoke", a] + hq).status == 64, "EXCERPT needs --from")
+    }
+}

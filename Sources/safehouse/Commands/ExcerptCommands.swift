@@ -60,14 +60,23 @@ struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Revoke a member's access to an excerpt and re-key it.",
         discussion: "The excerpt gets a fresh key; remaining recipients keep access. Nothing can recall what was already decrypted or exported.")
-    @Argument(help: "The excerpt id.") var excerpt: String
-    @Option(help: "The member (name or fingerprint prefix).") var from: String
+    @Argument(help: "The excerpt id.") var excerpt: String?
+    @Option(help: "The member (name or fingerprint prefix).") var from: String?
+    @Flag(help: "Revoke every grant whose last day has passed (also done at every grant and approve).") var expired = false
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
 
     func run() throws {
         try guarded {
             let v = try vault.open()
+            if expired {
+                guard excerpt == nil, from == nil else { throw VaultError.usage("give EXCERPT --from MEMBER, or --expired alone") }
+                let done = try v.revokeExpiredGrants(by: try id.unlock(auditIn: v))
+                for d in done { Output.print("\(d.excerpt)\t\(d.member)") }
+                Output.note("revoked \(done.count) expired grant(s)")
+                return
+            }
+            guard let excerpt, let from else { throw VaultError.usage("give EXCERPT --from MEMBER, or --expired") }
             try v.revoke(excerptID: excerpt, from: from, by: try id.unlock(auditIn: v))
             Output.note("revoked \(from)'s access to \(excerpt); the excerpt was re-keyed for the remaining recipients")
         }
