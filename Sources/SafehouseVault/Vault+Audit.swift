@@ -44,10 +44,11 @@ extension Vault {
             throw VaultError.io(object: "audit log", detail: fault)
         }
         let last = try Row.fetchOne(db, sql: "SELECT seq, entry, leaf_hash FROM audit ORDER BY seq DESC LIMIT 1")
-        let seq: UInt64 = last.map { UInt64(($0["seq"] as Int64) + 1) } ?? 0
-        let prev: [UInt8] = last.map { [UInt8]($0["leaf_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
+        let lastSeq: Int64? = try last.map { try $0.value("seq", of: "audit log") }
+        let seq: UInt64 = lastSeq.map { UInt64(max(0, $0) + 1) } ?? 0
+        let prev: [UInt8] = try last.map { [UInt8](try $0.value("leaf_hash", of: "audit log entry \(seq - 1)") as Data) } ?? [UInt8](repeating: 0, count: 32)
         let lastTime = try last.map { row -> Int64 in
-            guard let e = try? AuditEntry.parse(canonical: [UInt8](row["entry"] as Data)) else {
+            guard let canonical: Data = try? row.value("entry", of: "audit log"), let e = try? AuditEntry.parse(canonical: [UInt8](canonical)) else {
                 throw VaultError.badData(object: "audit log entry \(seq - 1)", hint: "the entry is malformed; the log was edited")
             }
             return e.time

@@ -8,12 +8,14 @@ extension Vault {
     func forEachAuditEntry(_ db: Database, _ body: (SignedAuditEntry) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: "SELECT seq, entry, signer_key, signature FROM audit ORDER BY seq")
         while let row = try cursor.next() {
-            let seq: Int64 = row["seq"]
+            let seq: Int64 = try row.value("seq", of: "audit log")
+            let object = "audit log entry \(seq)"
             let entry: AuditEntry
-            do { entry = try AuditEntry.parse(canonical: [UInt8](row["entry"] as Data)) } catch {
-                throw VaultError.badData(object: "audit log entry \(seq)", hint: "the entry is malformed; the log was edited")
+            do { entry = try AuditEntry.parse(canonical: [UInt8](try row.value("entry", of: object) as Data)) } catch {
+                throw VaultError.badData(object: object, hint: "the entry is malformed; the log was edited")
             }
-            try body(SignedAuditEntry(entry: entry, signerKey: [UInt8](row["signer_key"] as Data), signature: [UInt8](row["signature"] as Data)))
+            try body(SignedAuditEntry(entry: entry, signerKey: [UInt8](try row.value("signer_key", of: object) as Data),
+                                      signature: [UInt8](try row.value("signature", of: object) as Data)))
         }
     }
 
@@ -102,12 +104,13 @@ struct AuditRowSequence: Sequence, IteratorProtocol {
 
     mutating func next() -> SignedAuditEntry? {
         guard box.error == nil, let row = try? cursor.next() else { return nil }
-        let seq: Int64 = row["seq"]
-        guard let entry = try? AuditEntry.parse(canonical: [UInt8](row["entry"] as Data)) else {
-            box.error = .badData(object: "audit log entry \(seq)", hint: "the entry is malformed; the log was edited")
+        let seq: Int64? = try? row.value("seq", of: "audit log")
+        guard let seq, let canonical: Data = try? row.value("entry", of: "audit log"), let entry = try? AuditEntry.parse(canonical: [UInt8](canonical)),
+              let key: Data = try? row.value("signer_key", of: "audit log"), let sig: Data = try? row.value("signature", of: "audit log") else {
+            box.error = .badData(object: "audit log entry \(seq.map(String.init) ?? "?")", hint: "the entry is malformed or damaged; the log was edited")
             return nil
         }
-        return SignedAuditEntry(entry: entry, signerKey: [UInt8](row["signer_key"] as Data), signature: [UInt8](row["signature"] as Data))
+        return SignedAuditEntry(entry: entry, signerKey: [UInt8](key), signature: [UInt8](sig))
     }
 }
 

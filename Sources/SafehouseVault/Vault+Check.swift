@@ -25,10 +25,11 @@ extension Vault {
             let ms = try members(db)
             let rows = try Row.fetchAll(db, sql: "SELECT id, type, header, body_length FROM objects ORDER BY rowid")
             for row in rows {
-                let id: String = row["id"]
-                let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "record \(id)")
-                guard header.idText == id, Int(header.type.rawValue) == (row["type"] as Int),
-                      UInt64(row["body_length"] as Int64) == header.ciphertextLength else {
+                let id: String = try row.value("id", of: "objects table")
+                let header = try RecordHeader.parse([UInt8](try row.value("header", of: "record \(id)") as Data), object: "record \(id)")
+                let length: Int64 = try row.value("body_length", of: "record \(id)")
+                guard header.idText == id, Int(header.type.rawValue) == (try row.value("type", of: "record \(id)") as Int),
+                      length >= 0, UInt64(length) == header.ciphertextLength else {
                     throw VaultError.badData(object: "record \(id)", hint: "its database row does not match its header")
                 }
                 try verifyHeaderSigner(header, members: ms)
@@ -46,20 +47,33 @@ extension Vault {
                 """, arguments: [Int(ObjectType.subject.rawValue)])
             if let dangling { throw VaultError.badData(object: "subject \(dangling)", hint: "its identity object is missing") }
             for row in try Row.fetchAll(db, sql: "SELECT s.pseudonym, o.header FROM subjects s JOIN objects o ON o.id = s.object_id") {
-                let p: String = row["pseudonym"]
-                guard try RecordHeader.parse([UInt8](row["header"] as Data), object: "subject \(p)").label == p else {
+                let p: String = try row.value("pseudonym", of: "subjects table")
+                guard try RecordHeader.parse([UInt8](try row.value("header", of: "subject \(p)") as Data), object: "subject \(p)").label == p else {
                     throw VaultError.badData(object: "subject \(p)", hint: "its signed identity header names another pseudonym (renamed)")
                 }
             }
             try verifyTrustHistory(db)
+            let subjectsHeld = Set(try String.fetchAll(db, sql: "SELECT pseudonym FROM subjects"))
+            for row in try Row.fetchAll(db, sql: "SELECT copy_id, parent, member, pseudonyms FROM copies") {
+                let id: String = try row.value("copy_id", of: "copies table"), object = "copy \(id)"
+                let parent: String = try row.value("parent", of: object), member: String = try row.value("member", of: object)
+                let hidden: String = try row.value("pseudonyms", of: object)
+                guard let h = try? loadHeader(db, id: id), h.type == .excerpt, let p = try? loadHeader(db, id: parent), p.type == .excerpt,
+                      let fp = Fingerprint(text: member), h.slots.contains(where: { $0.recipient == fp }) || !(ms.first { $0.fingerprint == fp }?.isActive ?? false),
+                      hidden.split(separator: ",").allSatisfy({ subjectsHeld.contains(String($0)) }) else {
+                    throw VaultError.badData(object: "copies table", hint: "copy \(id) does not match its excerpt, member or subjects (edited)")
+                }
+            }
             for st in try statements(db) where !verifyStatement(st, members: ms) {
                 throw VaultError.badData(object: "statements table", hint: "a \(st.kind == .withdrawal ? "withdrawal" : "revocation") is not signed by an officer (edited)")
             }
             for g in try Row.fetchAll(db, sql: "SELECT object_id, member, expires, grant_sig FROM grants") {
-                guard let excerpt = g["object_id"] as String?, let fp = (g["member"] as String?).flatMap(Fingerprint.init(text:)) else {
+                let excerpt: String = try g.value("object_id", of: "grants table")
+                guard let fp = Fingerprint(text: try g.value("member", of: "grant of excerpt \(excerpt)")) else {
                     throw VaultError.badData(object: "grants table", hint: "a grant row is damaged")
                 }
-                try verifyGrant(excerpt: excerpt, member: fp, expires: g["expires"], signature: g["grant_sig"], members: ms)
+                try verifyGrant(excerpt: excerpt, member: fp, expires: try g.optionalValue("expires", of: "grant of excerpt \(excerpt)"),
+                                signature: try g.optionalValue("grant_sig", of: "grant of excerpt \(excerpt)"), members: ms)
             }
             let result = try verifyAudit(db, checkpoint: nil, members: ms)
             guard case .intact(let size, _) = result else {

@@ -52,13 +52,14 @@ extension Vault {
         var raw: [Fingerprint: Member] = [:]
         var order: [Fingerprint] = []
         for row in rows {
-            let fpText: String = row["fingerprint"]
-            let card = try MemberCard.parse(row["card"], object: "member \(fpText) in the vault")
-            guard card.fingerprint.compact == fpText, let by = Fingerprint(text: row["endorsed_by"]) else {
-                throw VaultError.badData(object: "member \(fpText) in the vault", hint: "the member table was altered; run `safehouse check`")
+            let fpText: String = try row.value("fingerprint", of: "members table")
+            let object = "member \(fpText) in the vault"
+            let card = try MemberCard.parse(try row.value("card", of: object), object: object)
+            guard card.fingerprint.compact == fpText, let by = Fingerprint(text: try row.value("endorsed_by", of: object)) else {
+                throw VaultError.badData(object: object, hint: "the member table was altered; run `safehouse check`")
             }
-            let endorsement: Data = row["endorsement"]
-            raw[card.fingerprint] = Member(card: card, endorsedBy: by, endorsement: [UInt8](endorsement), status: row["status"])
+            let endorsement: Data = try row.value("endorsement", of: object)
+            raw[card.fingerprint] = Member(card: card, endorsedBy: by, endorsement: [UInt8](endorsement), status: try row.value("status", of: object))
             order.append(card.fingerprint)
         }
         let all = order.map { raw[$0]! }

@@ -222,8 +222,8 @@ extension Vault {
         guard let row = try Row.fetchOne(db, sql: "SELECT type, header, body_length FROM objects WHERE id = ?", arguments: [id]) else {
             throw VaultError.missing(object: "record \(id)", hint: "`safehouse list` shows the records of this vault")
         }
-        let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "record \(id)")
-        guard header.idText == id, Int(header.type.rawValue) == (row["type"] as Int) else {
+        let header = try RecordHeader.parse([UInt8](try row.value("header", of: "record \(id)") as Data), object: "record \(id)")
+        guard header.idText == id, Int(header.type.rawValue) == (try row.value("type", of: "record \(id)") as Int) else {
             throw VaultError.badData(object: "record \(id)", hint: "its header belongs to another record")
         }
         try verifyHeaderSigner(header, members: try members(db))
@@ -355,13 +355,17 @@ extension Vault {
             var out: [RecordListing] = []
             let ms = try members(db)
             for row in rows {
-                let id: String = row["id"]
-                guard let t = ObjectType(rawValue: UInt8(row["type"] as Int)), types.contains(t) else { continue }
+                let id: String = try row.value("id", of: "objects table")
+                guard let t = UInt8(exactly: try row.value("type", of: "record \(id)") as Int).flatMap(ObjectType.init(rawValue:)) else {
+                    throw VaultError.badData(object: "record \(id)", hint: "its type in the database is unknown (damaged or edited)")
+                }
+                guard types.contains(t) else { continue }
                 var meta: RecordMetadata? = nil
-                var size = UInt64(row["body_length"] as Int64)
+                let length: Int64 = try row.value("body_length", of: "record \(id)")
+                guard length >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its body length in the database is negative (damaged or edited)") }
+                var size = UInt64(length)
                 if let identity {
-                    let header = try RecordHeader.parse([UInt8](try Data.fetchOne(db, sql: "SELECT header FROM objects WHERE id = ?", arguments: [id])!),
-                                                        object: "record \(id)")
+                    let header = try loadHeader(db, id: id)
                     try verifyHeaderSigner(header, members: ms)
                     meta = try unlockObject(header, identity: identity)?.metadata
                     size = header.plaintextLength

@@ -79,13 +79,18 @@ extension Vault {
 
     /// Every statement this vault holds, in a stable order (they travel in every bundle).
     func statements(_ db: Database) throws -> [SignedStatement] {
-        try Row.fetchAll(db, sql: "SELECT kind, text, officer, signature FROM statements ORDER BY kind, key").map { row in
-            guard let k = (row["kind"] as Int?).flatMap({ UInt8(exactly: $0) }).flatMap(SignedStatement.Kind.init(rawValue:)),
-                  let text = row["text"] as String?, let officer = (row["officer"] as String?).flatMap(Fingerprint.init(text:)),
-                  let sig = row["signature"] as Data? else {
-                throw VaultError.badData(object: "statements table", hint: "a row is damaged; run `safehouse check`")
+        try Row.fetchAll(db, sql: "SELECT kind, key, text, officer, signature FROM statements ORDER BY kind, key").map { row in
+            let object = "statements table"
+            let kind: Int = try row.value("kind", of: object), key: String = try row.value("key", of: object)
+            let text: String = try row.value("text", of: object), officer: String = try row.value("officer", of: object)
+            let sig: Data = try row.value("signature", of: object)
+            guard let k = UInt8(exactly: kind).flatMap(SignedStatement.Kind.init(rawValue:)), let fp = Fingerprint(text: officer) else {
+                throw VaultError.badData(object: object, hint: "a row is damaged; run `safehouse check`")
             }
-            return SignedStatement(kind: k, text: text, officer: officer, signature: [UInt8](sig))
+            let s = SignedStatement(kind: k, text: text, officer: fp, signature: [UInt8](sig))
+            // The key is what lookups use: it must be the one the signed text gives.
+            guard s.key(team: teamID) == key else { throw VaultError.badData(object: object, hint: "a row's key does not match its signed text (edited)") }
+            return s
         }
     }
 

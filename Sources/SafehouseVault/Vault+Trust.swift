@@ -30,10 +30,9 @@ extension Vault {
         field(try deviceKeyPair().publicKey)
         let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, card, endorsed_by, endorsement, status FROM members ORDER BY fingerprint")
         for row in rows {
-            guard let fp = row["fingerprint"] as String?, let card = row["card"] as String?, let by = row["endorsed_by"] as String?,
-                  let sig = row["endorsement"] as Data?, let status = row["status"] as String? else {
-                throw VaultError.badData(object: "vault \(directory)", hint: "its member table is damaged; run `safehouse check`")
-            }
+            let fp: String = try row.value("fingerprint", of: "members table"), card: String = try row.value("card", of: "member \(fp)"),
+                by: String = try row.value("endorsed_by", of: "member \(fp)"), sig: Data = try row.value("endorsement", of: "member \(fp)"),
+                status: String = try row.value("status", of: "member \(fp)")
             field(Array(fp.utf8)); field(Array(card.utf8)); field(Array(by.utf8)); field([UInt8](sig)); field(Array(status.utf8))
         }
         return Encoding.hex(h.finalize())
@@ -147,8 +146,8 @@ extension Vault {
     }
 
     static func signedEntry(_ row: Row) -> SignedAuditEntry? {
-        guard let entry = row["entry"] as Data?, let key = row["signer_key"] as Data?, let sig = row["signature"] as Data?,
-              let parsed = try? AuditEntry.parse(canonical: [UInt8](entry)) else { return nil }
+        guard let entry: Data = try? row.value("entry", of: "audit log"), let key: Data = try? row.value("signer_key", of: "audit log"),
+              let sig: Data = try? row.value("signature", of: "audit log"), let parsed = try? AuditEntry.parse(canonical: [UInt8](entry)) else { return nil }
         return SignedAuditEntry(entry: parsed, signerKey: [UInt8](key), signature: [UInt8](sig))
     }
 }
