@@ -464,7 +464,7 @@ private func fingerprintOf(_ t: Sandbox, _ card: String) throws -> String {
     return String(line.dropFirst("fingerprint: ".count))
 }
 
-private func runTool(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
+func runTool(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args

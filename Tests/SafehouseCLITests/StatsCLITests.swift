@@ -17,8 +17,13 @@ struct StatsCLITests {
         let tables = try #require(json["tables"] as? [[String: Any]])
         let byKind = try #require(tables.first { ($0["title"] as? String) == "Records by kind and country" })
         let cells = try #require(byKind["cells"] as? [[Any]])
-        // interview × KR: 4 sealed with --kind interview; the last one's --kind legal overrides: 5 records in all.
-        #expect(byKind["total"] as? Int == 5)
+        // Four interviews rated 4 and one legal record: with the ratings table beside
+        // it, a printed total of 5 would give the legal record away, so it is hidden.
+        #expect(byKind["total"] as? Int != 5)
+        // The independent solver finds no hidden number in what was printed.
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: t.file("stats.json")))
+        let attack = try runTool("/usr/bin/env", ["python3", CLI.repoRoot.appendingPathComponent("Tests/Python/attack_stats.py").path, t.file("stats.json")])
+        #expect(attack.status == 0, "\(attack)")
         #expect(cells.flatMap { $0 }.contains { ($0 as? String) == "<3" }, "the single legal record must read <3")
         for format in [["--md"], [], ["--json"]] {
             r = try t.run(["stats", "--vault", t.file("hq"), "--identity", t.file("olga")] + format)

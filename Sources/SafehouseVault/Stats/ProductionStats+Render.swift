@@ -3,9 +3,10 @@ import Foundation
 extension ProductionStats {
     /// Plain text tables.
     public func text() -> String {
-        var s = "Counts below \(threshold) read <\(threshold); cells marked x are hidden so that no small count can be recovered from the totals.\n"
+        var s = "Counts below \(threshold) read <\(threshold); cells marked x are hidden so that no hidden count can be worked out from the published numbers, all tables read together.\n"
         for t in tables where !t.rowLabels.isEmpty && !t.columnLabels.isEmpty {
             s += "\n\(t.title)\n"
+            if t.withheld { s += Self.withheldNote + "\n"; continue }
             let header = [""] + t.columnLabels + ["total"]
             var rows = [header]
             for r in t.rowLabels.indices { rows.append([t.rowLabels[r]] + t.columnLabels.indices.map { t.cell(r, $0) } + [t.rowTotal(r)]) }
@@ -19,8 +20,9 @@ extension ProductionStats {
 
     /// Markdown tables plus the chart (inline SVG).
     public func markdown() -> String {
-        var s = "# Production figures\n\nCounts below \(threshold) read `<\(threshold)`; cells marked `x` are hidden so that no small count can be recovered by subtraction.\n"
+        var s = "# Production figures\n\nCounts below \(threshold) read `<\(threshold)`; cells marked `x` are hidden so that no hidden count can be worked out from the published numbers, all tables read together.\n"
         for t in tables where !t.rowLabels.isEmpty && !t.columnLabels.isEmpty {
+            if t.withheld { s += "\n## \(t.title)\n\n\(Self.withheldNote)\n"; continue }
             s += "\n## \(t.title)\n\n| | " + t.columnLabels.joined(separator: " | ") + " | total |\n|" + String(repeating: "---|", count: t.columnLabels.count + 2) + "\n"
             for r in t.rowLabels.indices { s += "| \(t.rowLabels[r]) | " + t.columnLabels.indices.map { t.cell(r, $0) }.joined(separator: " | ") + " | \(t.rowTotal(r)) |\n" }
             s += "| **total** | " + t.columnLabels.indices.map { t.columnTotal($0) }.joined(separator: " | ") + " | \(t.grandTotalText) |\n"
@@ -33,9 +35,10 @@ extension ProductionStats {
     /// A self-contained HTML page (no external assets).
     public func html() -> String {
         func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
-        var body = "<h1>Production figures</h1><p>Counts below \(threshold) read &lt;\(threshold); cells marked x are hidden so that no small count can be recovered by subtraction.</p>"
+        var body = "<h1>Production figures</h1><p>Counts below \(threshold) read &lt;\(threshold); cells marked x are hidden so that no hidden count can be worked out from the published numbers, all tables read together.</p>"
         body += "<h2>Records by country</h2>" + chartSVG()
         for t in tables where !t.rowLabels.isEmpty && !t.columnLabels.isEmpty {
+            if t.withheld { body += "<h2>\(esc(t.title))</h2><p>\(Self.withheldNote)</p>"; continue }
             body += "<h2>\(esc(t.title))</h2><table><tr><th></th>" + t.columnLabels.map { "<th>\(esc($0))</th>" }.joined() + "<th>total</th></tr>"
             for r in t.rowLabels.indices {
                 body += "<tr><th>\(esc(t.rowLabels[r]))</th>" + t.columnLabels.indices.map { c in
@@ -55,6 +58,7 @@ extension ProductionStats {
     /// Bar chart of records per country; suppressed countries are drawn as a hatched "<N" bar of fixed height.
     public func chartSVG() -> String {
         guard let t = tables.first, !t.columnLabels.isEmpty else { return "<p>No records.</p>" }
+        if t.withheld { return "<p>\(Self.withheldNote)</p>" }
         let values = t.columnLabels.indices.map { t.columnTotalSuppressed[$0] ? nil : t.columnTotals[$0] }
         let maxV = max(values.compactMap { $0 }.max() ?? 1, threshold)
         let barW = 60, gap = 30, h = 220, w = t.columnLabels.count * (barW + gap) + gap
@@ -76,15 +80,18 @@ extension ProductionStats {
         return s + "</svg>"
     }
 
+    /// Printed in place of a table withheld whole.
+    static let withheldNote = "Withheld: too few records to print this table without giving a count away."
+
     /// JSON: suppressed cells are the string "<N", others numbers.
     public func json() -> String {
         func v(_ hidden: Bool, _ n: Int) -> Any { hidden ? (n < threshold ? "<\(threshold)" : "x") : n }
         let tablesJSON: [[String: Any]] = tables.map { t in
-            ["title": t.title, "rows": t.rowLabels, "columns": t.columnLabels,
+            t.withheld ? ["title": t.title, "withheld": true] : ["title": t.title, "rows": t.rowLabels, "columns": t.columnLabels,
              "cells": t.rowLabels.indices.map { r in t.columnLabels.indices.map { c in v(t.suppressed[r][c], t.counts[r][c]) } },
              "rowTotals": t.rowLabels.indices.map { v(t.rowTotalSuppressed[$0], t.rowTotals[$0]) },
              "columnTotals": t.columnLabels.indices.map { v(t.columnTotalSuppressed[$0], t.columnTotals[$0]) },
-             "total": v(t.grandTotal > 0 && t.grandTotal < threshold, t.grandTotal)]
+             "total": v(t.grandTotalSuppressed, t.grandTotal)]
         }
         let obj: [String: Any] = ["threshold": threshold, "tables": tablesJSON,
                                   "expertShares": expertShares.map { ["country": $0.country, "percent": $0.percent.map { ($0 * 10).rounded() / 10 } as Any? ?? "suppressed"] }]

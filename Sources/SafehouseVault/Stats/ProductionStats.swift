@@ -28,40 +28,54 @@ public struct ProductionStats: Sendable {
 
     public init(facts: [Fact], threshold: Int) {
         self.threshold = max(threshold, Self.minimumThreshold)
-        let t = self.threshold
-        func table(_ title: String, _ rows: [String], _ cols: [String], _ key: (Fact) -> (String, String)?) -> SuppressedTable {
-            var counts = Array(repeating: Array(repeating: 0, count: cols.count), count: rows.count)
-            for f in facts {
-                guard let (r, c) = key(f), let ri = rows.firstIndex(of: r), let ci = cols.firstIndex(of: c) else { continue }
-                counts[ri][ci] += 1
-            }
-            return SuppressedTable(title: title, rows: rows, columns: cols, counts: counts, threshold: t)
-        }
-        let countries = Array(Set(facts.map(\.country))).sorted()
-        let kinds = ["interview", "statement", "coverage", "legal"]
+        let kinds = RecordKind.allCases.map(\.rawValue)
         let categories = ["defector", "pow", "pow-family", "abductee-family", "expert", "broker", "official", "other"]
-        let interviews = facts.filter { $0.kind == "interview" }
-        let statuses = Array(Set(facts.filter { $0.kind == "legal" }.map { $0.status ?? "unknown" })).sorted()
-        let quarters = Array(Set(facts.map(\.quarter))).sorted()
-        let byCategory = table("Interviews by subject category and country", categories, countries) { f in
-            f.kind == "interview" ? (f.category ?? "other", f.country) : nil
+        let ratings = ["1", "2", "3", "4", "5"]
+        // Each fact as attributes; every fact falls in exactly one row and column
+        // of each table it belongs to, so every printed sum holds.
+        let attributes: [[String: String]] = facts.map { f in
+            var a = ["kind": kinds.contains(f.kind) ? f.kind : "other", "country": f.country, "quarter": f.quarter]
+            if f.kind == "interview" { a["category"] = f.category.flatMap { categories.contains($0) ? $0 : nil } ?? "other" }
+            if f.kind == "legal" { a["status"] = f.status ?? "unknown" }
+            if let r = f.rating, (1...5).contains(r) { a["rating"] = "\(r)" }
+            return a
         }
-        tables = [
-            table("Records by kind and country", kinds, countries) { ($0.kind, $0.country) },
-            byCategory,
-            table("Legal records by status", statuses, ["records"]) { f in f.kind == "legal" ? (f.status ?? "unknown", "records") : nil },
-            table("Records per quarter by kind", quarters, kinds) { ($0.quarter, $0.kind) },
-            table("Interview quality ratings by kind", ["1", "2", "3", "4", "5"], kinds) { f in f.rating.map { ("\($0)", f.kind) } },
+        let kindRows = kinds + (attributes.contains { $0["kind"] == "other" } ? ["other"] : [])
+        func labels(_ key: String) -> [String] { Array(Set(attributes.compactMap { $0[key] })).sorted() }
+        let countries = labels("country")
+        let layouts = [
+            TableLayout(title: "Records by kind and country", base: [:], rowKey: "kind", rows: kindRows, columnKey: "country", columns: countries),
+            TableLayout(title: "Interviews by subject category and country", base: ["kind": "interview"], rowKey: "category", rows: categories, columnKey: "country", columns: countries),
+            TableLayout(title: "Legal records by status", base: ["kind": "legal"], rowKey: "status", rows: labels("status"), columnKey: nil, columns: ["records"]),
+            TableLayout(title: "Records per quarter by kind", base: [:], rowKey: "quarter", rows: labels("quarter"), columnKey: "kind", columns: kindRows),
+            TableLayout(title: "Interview quality ratings by kind", base: ["rating": "*"], rowKey: "rating", rows: ratings, columnKey: "kind", columns: kindRows),
         ]
-        // Expert shares come from the category table's expert row, with its suppression:
-        // a second expert table could hide other cells and give them away.
+        let values = Self.count(attributes, in: layouts)
+        let t = self.threshold
+        let plan = Suppression.plan(layouts: layouts, values: values, threshold: t)
+        let tables = layouts.map { SuppressedTable(layout: $0, values: values, plan: plan, threshold: t) }
+        self.tables = tables
+        // Expert shares come from the category table's expert row, with its
+        // suppression: a share is printed only where its count and the expert
+        // total are both printed, so it says nothing the tables do not.
+        let byCategory = tables[1]
         let e = categories.firstIndex(of: "expert")!
         let expertTotal = byCategory.rowTotals[e]
         expertShares = countries.indices.map { c in
-            let hidden = byCategory.suppressed[e][c] || byCategory.rowTotalSuppressed[e]
+            let hidden = byCategory.withheld || byCategory.suppressed[e][c] || byCategory.rowTotalSuppressed[e]
             return (countries[c], hidden || expertTotal == 0 ? nil : Double(byCategory.counts[e][c]) * 100 / Double(expertTotal))
         }
-        _ = interviews
+    }
+
+    /// Every number the layouts print, counted over the facts.
+    static func count(_ facts: [[String: String]], in layouts: [TableLayout]) -> [CountQuery: Int] {
+        var queries = Set<CountQuery>()
+        for l in layouts {
+            for rel in l.relations { queries.formUnion(rel.parts); queries.insert(rel.whole) }
+        }
+        var values: [CountQuery: Int] = [:]
+        for q in queries { values[q] = facts.reduce(0) { $0 + (q.matches($1) ? 1 : 0) } }
+        return values
     }
 
     /// Calendar quarter of an ISO 8601 time, e.g. "2026-Q4".
