@@ -83,7 +83,7 @@ extension Vault {
     /// (a clock stepped back must not look like an edited log), and in a field
     /// or editor vault only the day (a seized laptop shows no exact times).
     func auditTime(after lastTime: Int64) -> Int64 {
-        var now = Int64(Self.clock().timeIntervalSince1970)
+        var now = Int64(clock().timeIntervalSince1970)
         if kind != .hq { now -= now % 86_400 }
         return max(now, lastTime)
     }

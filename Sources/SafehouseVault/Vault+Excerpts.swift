@@ -281,7 +281,7 @@ extension Vault {
             try Row.fetchAll(db, sql: "SELECT object_id, member, expires FROM grants WHERE expires IS NOT NULL").compactMap { row in
                 guard let ex = row["object_id"] as String?, let m = (row["member"] as String?).flatMap(Fingerprint.init(text:)),
                       let exp = row["expires"] as String?, let day = try? Self.parseDay(exp),
-                      Self.clock() >= day.addingTimeInterval(86_400) else { return nil }
+                      clock() >= day.addingTimeInterval(86_400) else { return nil }
                 return (ex, m)
             }
         }

@@ -28,7 +28,7 @@ public final class Vault: @unchecked Sendable {
     let deviceSeed: SecureBytes
 
     /// The wall clock, injectable by tests (audit times are clamped to the chain's order).
-    nonisolated(unsafe) static var clock: @Sendable () -> Date = { Date() }
+    public var clock: @Sendable () -> Date = { Date() }
 
     /// How far this process has checked that no newer trust entry follows the pointer.
     let trustScan = TrustScanMemo()

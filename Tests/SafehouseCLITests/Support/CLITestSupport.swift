@@ -89,8 +89,9 @@ final class Sandbox: @unchecked Sendable {
     /// Runs `safehouse args…` with the passphrase in `$SAFEHOUSE_PASSPHRASE` (default) and checks
     /// that no output contains the passphrase.
     @discardableResult
+    /// - Parameter wrapper: a command the binary runs under (e.g. `faketime -f -30d`).
     func run(_ args: [String], passphrase: Passphrase = .env(cliPassphrase), env extra: [String: String] = [:],
-             sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+             wrapper: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
         var args = args
         var envPass: String? = nil
         switch passphrase {
@@ -103,8 +104,8 @@ final class Sandbox: @unchecked Sendable {
         FileManager.default.createFile(atPath: err, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
+        p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [binary] + args
         p.currentDirectoryURL = URL(fileURLWithPath: path)
         p.environment = CLI.environment(home: path, passphrase: envPass, extra: extra)
         p.standardInput = FileHandle.nullDevice
