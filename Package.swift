@@ -37,6 +37,8 @@ let package = Package(
             dependencies: [
                 "SafehouseVault",
                 "SafehouseRedaction",
+                "SafehouseCrypto",
+                "SafehouseAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

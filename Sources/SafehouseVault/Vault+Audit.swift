@@ -88,6 +88,20 @@ extension Vault {
         return max(now, lastTime)
     }
 
+    /// Unlocks a member's key file to act in this vault; a wrong passphrase is
+    /// audited here (claimed by the key's fingerprint, never a name) and refused.
+    public func unlock(keyFile path: String, passphrase: SecureBytes, card: MemberCard?) throws -> Identity {
+        do {
+            return try KeyFile.unlock(path: path, passphrase: passphrase, card: card)
+        } catch let e as VaultError {
+            if case .refused = e {
+                let claimed = try KeyFile.readHeader(path: path).fingerprint.compact
+                try? audit(actor: nil, claimedActor: claimed, action: "unlock", objects: [], outcome: .refused, reason: "wrong-passphrase")
+            }
+            throw e
+        }
+    }
+
     /// Appends one entry in its own transaction (for refusals outside any change).
     public func audit(actor: Identity?, claimedActor: String? = nil, action: String, objects: [String],
                       outcome: AuditOutcome, reason: String? = nil) throws {

@@ -79,6 +79,49 @@ extension Vault {
         return keys
     }
 
+    /// Verifies the log against a checkpoint kept off the machine (`text`, read
+    /// from `object`). It counts only if an active officer of this vault signed
+    /// it: checkpoints are an officer's act, and the device key, whose seed is on
+    /// this disk, must not vouch for a rolled-back log.
+    public func verifyAuditLog(checkpointText text: String, object: String) throws -> AuditVerification {
+        let cp = try Self.parseCheckpoint(text, object: object)
+        let officers = try members().filter { $0.isActive && $0.card.role == .officer }
+        guard cp.signatures.contains(where: { sig in
+            officers.contains { $0.fingerprint.compact == sig.keyName && cp.verify(publicKey: $0.card.signKey, keyName: sig.keyName) }
+        }) else {
+            throw VaultError.badData(object: object, hint: "its signature does not verify against an active officer of this vault")
+        }
+        return try verifyAuditLog(checkpoint: cp)
+    }
+
+    /// Verifies an exported log (`audit export`) on its own, streaming its lines;
+    /// a checkpoint must be signed by a member key the export lists (not `vault`).
+    public static func verifyExportedLog(path: String, checkpointText: String?, checkpointObject: String) throws -> AuditVerification {
+        guard FileManager.default.fileExists(atPath: path) else { throw VaultError.missing(object: path, hint: "check the path") }
+        var checked: Checkpoint?
+        if let checkpointText {
+            let cp = try parseCheckpoint(checkpointText, object: checkpointObject)
+            var header = try FileLines(path: path)
+            let keys = exportKeys(Data(header.next() ?? []))
+            guard cp.signatures.contains(where: { sig in sig.keyName != "vault" && (keys[sig.keyName].map { cp.verify(publicKey: $0, keyName: sig.keyName) } ?? false) }) else {
+                throw VaultError.badData(object: checkpointObject, hint: "its signature does not verify against a team member listed in the export")
+            }
+            checked = cp
+        }
+        return AuditExportFile.verify(lines: try FileLines(path: path), checkpoint: checked)
+    }
+
+    static func parseCheckpoint(_ text: String, object: String) throws -> Checkpoint {
+        do { return try Checkpoint.parse(text) } catch { throw VaultError.badData(object: object, hint: "this is not a valid checkpoint") }
+    }
+
+    /// The signing keys listed in an export's header line.
+    static func exportKeys(_ line: Data) -> [String: [UInt8]] {
+        guard let obj = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+              let keys = obj["keys"] as? [String: String] else { return [:] }
+        return keys.compactMapValues { Data(base64Encoded: $0).map { [UInt8]($0) } }
+    }
+
     /// A signed checkpoint of the current log (officers only), audited itself first.
     public func checkpoint(by officer: Identity) throws -> Checkpoint {
         try store.write { db in

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SafehouseAudit
 import SafehouseCrypto
+import SafehouseRedaction
 
 /// A subject identity to register: the sheet entry as JSON (name, aliases,
 /// relatives, places, identifiers …) plus the fields stats need.
@@ -14,6 +15,13 @@ public struct SubjectIdentity: Sendable {
 
     public init(json: [UInt8], category: String, consent: String, country: String?) {
         self.json = json; self.category = category; self.consent = consent; self.country = country
+    }
+
+    /// A sheet entry as it is sealed: its JSON with sorted keys (stable bytes
+    /// for the same entry), with the facts officers aggregate beside it.
+    public init(entry: SubjectEntry) throws {
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        self.init(json: [UInt8](try enc.encode(entry)), category: entry.category.rawValue, consent: entry.consent.rawValue, country: entry.country)
     }
 }
 

@@ -24,10 +24,7 @@ struct Subject: ParsableCommand {
                     throw VaultError.usage("the sheet for `subject update` must hold exactly one subject")
                 }
                 let v = try vault.open()
-                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-                try v.updateSubject(pseudonym: pseudonym,
-                                    identity: SubjectIdentity(json: [UInt8](try enc.encode(e)), category: e.category.rawValue, consent: e.consent.rawValue, country: e.country),
-                                    by: try id.unlock(auditIn: v))
+                try v.updateSubject(pseudonym: pseudonym, identity: try SubjectIdentity(entry: e), by: try id.unlock(auditIn: v))
             }
         }
     }
@@ -44,11 +41,7 @@ struct Subject: ParsableCommand {
                 let v = try vault.open()
                 let parsed = try loadSheet(sheet)
                 let me = try id.unlock(auditIn: v)
-                let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-                let identities = try parsed.subjects.map {
-                    SubjectIdentity(json: [UInt8](try enc.encode($0)), category: $0.category.rawValue, consent: $0.consent.rawValue, country: $0.country)
-                }
-                for p in try v.importSubjects(identities, by: me) { Output.print(p) }
+                for p in try v.importSubjects(try parsed.subjects.map(SubjectIdentity.init(entry:)), by: me) { Output.print(p) }
             }
         }
     }

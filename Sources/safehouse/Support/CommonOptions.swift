@@ -64,15 +64,9 @@ struct IdentityOptions: ParsableArguments {
             }
         }
         let pass = try Passphrase.obtain(file: passphraseFile, prompt: "Passphrase for \(path): ", confirm: false)
-        do {
-            return try KeyFile.unlock(path: path, passphrase: pass, card: card?.fingerprint == header.fingerprint ? card : nil)
-        } catch let e as VaultError {
-            if case .refused = e, let vault {
-                try? vault.audit(actor: nil, claimedActor: header.fingerprint.compact, action: "unlock", objects: [],
-                                 outcome: .refused, reason: "wrong-passphrase")
-            }
-            throw e
-        }
+        let matching = card?.fingerprint == header.fingerprint ? card : nil
+        if let vault { return try vault.unlock(keyFile: path, passphrase: pass, card: matching) }
+        return try KeyFile.unlock(path: path, passphrase: pass, card: matching)
     }
 }
 
