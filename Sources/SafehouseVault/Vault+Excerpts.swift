@@ -47,16 +47,16 @@ extension Vault {
     /// Identifies the lexicon an excerpt was redacted with without being a
     /// function of any name (an editor could otherwise test guesses against it):
     /// BLAKE2b over the subject objects' ids and ciphertext body hashes.
-    func lexiconVersion() throws -> String {
-        try store.read { db in
-            let h = GenericHash(length: 16)
-            h.update(Array("safehouse lexicon v1".utf8))
-            for row in try Row.fetchAll(db, sql: "SELECT o.id, o.header FROM subjects s JOIN objects o ON o.id = s.object_id ORDER BY o.id") {
-                let header = try RecordHeader.parse([UInt8](row["header"] as Data), object: "subject object")
-                h.update(header.id); h.update(header.bodyHash)
-            }
-            return Encoding.hex(h.finalize())
+    func lexiconVersion() throws -> String { try store.read { db in try lexiconVersion(db) } }
+
+    func lexiconVersion(_ db: Database) throws -> String {
+        let h = GenericHash(length: 16)
+        h.update(Array("safehouse lexicon v1".utf8))
+        for row in try Row.fetchAll(db, sql: "SELECT o.id, o.header FROM subjects s JOIN objects o ON o.id = s.object_id ORDER BY o.id") {
+            let header = try RecordHeader.parse([UInt8](try row.value("header", of: "subject object") as Data), object: "subject object")
+            h.update(header.id); h.update(header.bodyHash)
         }
+        return Encoding.hex(h.finalize())
     }
 
     /// Pseudonyms whose consent was withdrawn: signed withdrawals made here or received in bundles.
@@ -157,7 +157,21 @@ extension Vault {
         let (header, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
                                             recipients: officers, signer: officer, object: object, progress: nil, label: "v1")
         do {
+            try beforeApproveCommits?()
             try store.write { db in
+                // Authorization and consent as of the transaction that writes the
+                // excerpt: a removal, a withdrawal or a new subject since the
+                // redaction was read refuses, and nothing is written.
+                try requireOfficer(officer, db, action: "approve", objects: [recordID], object: object, what: "approves excerpts")
+                let now = try Self.withdrawn(db)
+                if let p = mentioned.first(where: { now.contains($0) }) {
+                    try refuse(db, actor: officer, action: "approve", objects: [recordID, p], reason: "consent-withdrawn",
+                               .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
+                }
+                guard try lexiconVersion(db) == provenance.lexiconHash else {
+                    try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "lexicon-changed",
+                               .refused(object: object, reason: "the subjects changed while the excerpt was redacted", hint: "approve again"))
+                }
                 try insertObject(db, header)
                 try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText], outcome: .ok)
             }

@@ -29,6 +29,9 @@ public final class Vault: @unchecked Sendable {
 
     /// The wall clock, injectable by tests (audit times are clamped to the chain's order).
     public var clock: @Sendable () -> Date = { Date() }
+    /// Test hook: runs after an excerpt is redacted and sealed, before the
+    /// transaction that records it (to act between the two, as another process could).
+    var beforeApproveCommits: (() throws -> Void)?
 
     /// How far this process has checked that no newer trust entry follows the pointer.
     let trustScan = TrustScanMemo()

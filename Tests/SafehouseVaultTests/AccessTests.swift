@@ -189,3 +189,47 @@ fileprivate extension RecordHeader {
                      metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: signature)
     }
 }
+
+/// Approve checks consent, the subjects and the officer in the same transaction
+/// that writes the excerpt: a withdrawal that lands while the redaction runs
+/// (another process, another officer) refuses, and nothing is written.
+@Suite("Vault: approve is one decision", .serialized)
+struct ApproveRaceTests {
+    @Test func aWithdrawalDuringApproveRefusesAndWritesNothing() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let team = TestTeam.shared
+        let hq = try makeHQ(scratch)
+        let p = try hq.importSubjects([SubjectIdentity(json: Array(AccessTests.entry.utf8), category: "defector", consent: "pseudonym", country: "CN")],
+                                      by: team.officer.identity)[0]
+        let rec = try sealBytes(hq, scratch, Array(AccessTests.transcript.utf8), name: "talk.txt", by: team.officer)
+        let before = try hq.list(by: team.officer.identity).count
+        let files = try FileManager.default.contentsOfDirectory(atPath: hq.directory + "/objects").count
+        hq.beforeApproveCommits = { try hq.withdrawConsent(pseudonym: p, by: team.officer.identity) }
+        #expect(throws: VaultError.self) { _ = try hq.approve(recordID: rec, range: nil, by: team.officer.identity) }
+        hq.beforeApproveCommits = nil
+        let last = try #require(try hq.auditEntries().last?.entry)
+        #expect(last.action == "approve" && last.outcome == .refused && last.reason == "consent-withdrawn")
+        #expect(try hq.list(by: team.officer.identity).count == before, "no excerpt row")
+        // No body file was left behind either.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: hq.directory + "/objects").count == files)
+    }
+
+    @Test func aNewSubjectDuringApproveRefuses() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let team = TestTeam.shared
+        let hq = try makeHQ(scratch)
+        _ = try hq.importSubjects([SubjectIdentity(json: Array(AccessTests.entry.utf8), category: "defector", consent: "pseudonym", country: "CN")],
+                                  by: team.officer.identity)
+        let rec = try sealBytes(hq, scratch, Array(AccessTests.transcript.utf8), name: "talk.txt", by: team.officer)
+        hq.beforeApproveCommits = {
+            _ = try hq.importSubjects([SubjectIdentity(json: Array(#"{"name":"최은영","consent":"pseudonym","category":"expert","country":"KR"}"#.utf8),
+                                                       category: "expert", consent: "pseudonym", country: "KR")], by: team.officer.identity)
+        }
+        #expect(throws: VaultError.self) { _ = try hq.approve(recordID: rec, range: nil, by: team.officer.identity) }
+        hq.beforeApproveCommits = nil
+        #expect(try hq.auditEntries().last?.entry.reason == "lexicon-changed")
+        _ = try hq.approve(recordID: rec, range: nil, by: team.officer.identity)
+    }
+}
