@@ -239,3 +239,29 @@ final class TrustScanMemo: @unchecked Sendable {
         pointer = p; scannedTo = s
     }
 }
+
+/// The verified member directory, kept for as long as the database is
+/// unchanged: the same connection, no commit by another connection since
+/// (`PRAGMA data_version`), and no change on this one (`totalChangesCount`).
+/// Verifying every card, endorsement and the trust anchor costs one Ed25519
+/// check per member; a command that loads 5,000 headers did it 5,000 times.
+final class MemberDirectoryMemo: @unchecked Sendable {
+    struct Key: Equatable { let connection: ObjectIdentifier; let dataVersion: Int; let changes: Int }
+    private let lock = NSLock()
+    private var key: Key?
+    private var members: [Member] = []
+
+    static func key(_ db: Database) throws -> Key {
+        Key(connection: ObjectIdentifier(db), dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? -1, changes: db.totalChangesCount)
+    }
+
+    func lookup(_ k: Key) -> [Member]? {
+        lock.lock(); defer { lock.unlock() }
+        return key == k ? members : nil
+    }
+
+    func store(_ k: Key, _ m: [Member]) {
+        lock.lock(); defer { lock.unlock() }
+        key = k; members = m
+    }
+}

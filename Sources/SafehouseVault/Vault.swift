@@ -35,6 +35,8 @@ public final class Vault: @unchecked Sendable {
 
     /// How far this process has checked that no newer trust entry follows the pointer.
     let trustScan = TrustScanMemo()
+    /// The verified members, while the database is unchanged.
+    let memberDirectory = MemberDirectoryMemo()
 
     var objectsDirectory: String { directory + "/objects" }
     /// The audit log's origin line (C2SP checkpoint origin).
