@@ -24,6 +24,8 @@ struct Redact: ParsableCommand {
     @Option(help: "Where to write the redacted transcript (default: stdout).") var output: String?
     @Option(help: "Where to write the report (JSON): counts and unknown-name candidates for review.") var report: String?
     @Option(help: "txt | srt | vtt (default: from the file extension, else txt).") var format: TranscriptFormat?
+    @Option(help: ArgumentHelp("Keep each subject's pseudonym across runs in this file (created 0600 if missing).",
+                               discussion: "The file links pseudonyms to the subjects' names: whoever holds it and a guess of a name can confirm the guess. Keep it with the subject sheet, never with the redacted files.")) var pseudonyms: String?
     @Flag(help: "Replace existing output files.") var force = false
     @Option(help: ArgumentHelp("Bytes read per block (tests).", visibility: .hidden)) var blockBytes: Int = 1 << 20
 
@@ -35,14 +37,10 @@ struct Redact: ParsableCommand {
             let sheet = try loadSheet(subjects)
             let fmt = format ?? (input ?? output).flatMap { p in p.split(separator: ".").last.flatMap { TranscriptFormat.fromExtension(String($0)) } } ?? .txt
             let source = input ?? "stdin"
-            // Standalone runs have no vault: each subject gets a fresh random pseudonym for this run.
-            var used = Set<String>()
-            let subjectsWithPseudonyms = sheet.subjects.map { e -> RedactionSubject in
-                var p = Pseudonym.generate()
-                while used.contains(p) { p = Pseudonym.generate() }
-                used.insert(p)
-                return RedactionSubject(entry: e, pseudonym: p)
-            }
+            // Standalone runs have no vault: a fresh random pseudonym per subject for this run,
+            // or the ones kept in --pseudonyms.
+            var map = try pseudonyms.map { try PseudonymMap.load(path: $0) } ?? PseudonymMap()
+            let subjectsWithPseudonyms = map.assign(sheet.subjects)
             let redactor = try Redact.mapErrors(source) { try Redactor(subjects: subjectsWithPseudonyms) }
 
             let fd: Int32
@@ -83,6 +81,7 @@ struct Redact: ParsableCommand {
                 let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
                 try PublicFile.write([UInt8](try enc.encode(stream.report)), to: report, overwrite: force, secret: true)
             }
+            if let pseudonyms { try map.save(path: pseudonyms) }
             try sink.commit()
         }
     }
