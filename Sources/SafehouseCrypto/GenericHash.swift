@@ -13,7 +13,9 @@ public final class GenericHash {
     /// Starts an incremental hash of `length` bytes (16…64), keyed when `key` is given.
     public init(length: Int = 32, key: SecureBytes? = nil) {
         _ = try? Sodium.ensureInitialised()
-        guard let raw = sodium_malloc(crypto_generichash_statebytes() + 64) else { fatalError("out of secure memory") }
+        guard let raw = SecureArena.allocate(crypto_generichash_statebytes() + 64) ?? sodium_malloc(crypto_generichash_statebytes() + 64) else {
+            fatalError("out of secure memory")
+        }
         let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: raw) + 63) & ~UInt(63))!
         base = raw
         state = OpaquePointer(aligned)
@@ -28,7 +30,10 @@ public final class GenericHash {
     }
     private let base: UnsafeMutableRawPointer
 
-    deinit { sodium_free(base) }
+    deinit {
+        let n = crypto_generichash_statebytes() + 64
+        if n <= SecureArena.classes.last! { SecureArena.release(base, count: n) } else { sodium_free(base) }
+    }
 
     /// Absorbs bytes.
     public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -50,6 +55,8 @@ public final class GenericHash {
 
     /// One-shot BLAKE2b of `bytes`.
     public static func hash(_ bytes: [UInt8], length: Int = 32, key: SecureBytes? = nil) -> [UInt8] {
+        // Unkeyed, nothing in the state is secret: libsodium's one-shot call.
+        if key == nil { return bytes.withUnsafeBytes { hash($0, length: length) } }
         let h = GenericHash(length: length, key: key)
         h.update(bytes)
         return h.finalize()

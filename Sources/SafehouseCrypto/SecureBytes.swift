@@ -1,7 +1,8 @@
 internal import CSodium
 
-/// An owned secret: bytes in `sodium_malloc` memory (guard pages, excluded from
-/// core dumps where the OS allows), zeroed and freed on release.
+/// An owned secret: bytes in `sodium_malloc` memory (locked, guard pages,
+/// excluded from core dumps where the OS allows), zeroed and freed on release.
+/// Secrets of 512 bytes or less share guarded regions (`SecureArena`).
 ///
 /// It has no printable form: `description` is a placeholder, and the only way to
 /// the bytes is a scoped `withUnsafeBytes`. `==` is constant-time.
@@ -14,9 +15,13 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible, Cu
     /// - Throws: `CryptoError.unavailable` when secure memory cannot be allocated.
     public init(count: Int) throws {
         try Sodium.ensureInitialised()
-        guard let p = sodium_malloc(Swift.max(count, 1)) else { throw CryptoError.unavailable }
-        sodium_memzero(p, Swift.max(count, 1))
-        pointer = p
+        if let slot = SecureArena.allocate(Swift.max(count, 1)) {
+            pointer = slot
+        } else {
+            guard let p = sodium_malloc(Swift.max(count, 1)) else { throw CryptoError.unavailable }
+            sodium_memzero(p, Swift.max(count, 1))
+            pointer = p
+        }
         self.count = count
     }
 
@@ -35,7 +40,9 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible, Cu
     }
 
     deinit {
-        sodium_free(pointer) // sodium_free zeroes before releasing
+        // Both paths zero the bytes before the memory is reused or released.
+        if Swift.max(count, 1) <= SecureArena.classes.last! { SecureArena.release(pointer, count: Swift.max(count, 1)) }
+        else { sodium_free(pointer) }
     }
 
     /// Scoped read access to the secret bytes. Do not let the pointer escape.

@@ -69,7 +69,10 @@ extension Vault {
     /// redacted with the lexicon of every subject, fail-closed rescan, sealed
     /// under a fresh key to the officers, with signed provenance.
     /// - Parameter range: milliseconds `[from, to)`; nil for the whole transcript.
-    public func approve(recordID: String, range: (Int, Int)?, by officer: Identity) throws -> String {
+    /// - Parameter acceptUnknownNames: approve although the redacted text still holds
+    ///   possible names the lexicon does not know (recorded, as a count, in the
+    ///   provenance); otherwise such an approve is refused with `UnknownNamesRefusal`.
+    public func approve(recordID: String, range: (Int, Int)?, by officer: Identity, acceptUnknownNames: Bool = false) throws -> String {
         let object = "record \(recordID)"
         try store.write { db in
             try requireOfficer(officer, db, action: "approve", objects: [recordID], object: object, what: "approves excerpts")
@@ -142,11 +145,24 @@ extension Vault {
                            .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
             }
         }
+        // A name the lexicon does not know would reach the editor as it stands:
+        // the officer sees every candidate and decides (a subject, not a name, or accept).
+        let unknown = try unknownNames(result.report)
+        if !unknown.isEmpty && !acceptUnknownNames {
+            do {
+                try store.write { db in
+                    try refuse(db, actor: officer, action: "approve", objects: [recordID, "count:\(unknown.count)"], reason: "unknown-names",
+                               .refused(object: object, reason: "\(unknown.count) possible name(s) the subject lexicon does not know remain after redaction",
+                                        hint: "add each person to the subjects, mark what is not a name, or accept them knowingly; the candidates are listed above"))
+                }
+            } catch let e as VaultError { throw UnknownNamesRefusal(candidates: unknown, error: e) }
+        }
         let rangeText = range.map { "\(Self.clock($0.0))-\(Self.clock($0.1))" }
         let provenance = RecordMetadata.Provenance(
             sourceRecord: recordID, range: rangeText, format: format.rawValue,
             policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
-            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow())
+            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
+            unknownNamesAccepted: unknown.isEmpty ? nil : unknown.count)
         let payload = ExcerptPayload(format: format.rawValue, cues: result.transcript.cues,
                                      pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]

@@ -233,3 +233,46 @@ struct ApproveRaceTests {
         _ = try hq.approve(recordID: rec, range: nil, by: team.officer.identity)
     }
 }
+
+/// Names the lexicon does not know stop `approve`: the officer sees them, and
+/// only her signed not-a-name decisions (not a database edit) or a knowing
+/// acceptance, recorded in the provenance, let the excerpt through.
+@Suite("Vault: unknown names at approve", .serialized)
+struct UnknownNamesTests {
+    static let transcript = "[00:00:01] A: 박정민 씨 met Pastor Holloway at the border.\n"
+
+    @Test func notANameDecisionsAreSignedAndAcceptanceIsRecorded() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let team = TestTeam.shared
+        let hq = try makeHQ(scratch)
+        _ = try hq.importSubjects([SubjectIdentity(json: Array(AccessTests.entry.utf8), category: "defector", consent: "pseudonym", country: "CN")],
+                                  by: team.officer.identity)
+        let rec = try sealBytes(hq, scratch, Array(Self.transcript.utf8), name: "talk.txt", by: team.officer)
+        func refusal() throws -> UnknownNamesRefusal? {
+            do { _ = try hq.approve(recordID: rec, range: nil, by: team.officer.identity); return nil } catch let r as UnknownNamesRefusal { return r }
+        }
+        let first = try #require(try refusal(), "approve passed an unknown name on")
+        let texts = first.candidates.map(\.text)
+        #expect(texts.contains { $0.contains("Holloway") })
+        // A not-a-name row written straight into the database counts for nothing.
+        try hq.rawDatabase().write { db in
+            for t in texts {
+                try db.execute(sql: "INSERT INTO not_names(digest, officer, signature) VALUES (?, ?, ?)",
+                               arguments: [Data(hq.notNameDigest(t)), team.officer.identity.fingerprint.compact, Data(repeating: 7, count: 64)])
+            }
+        }
+        #expect(try refusal() != nil)
+        // Editors cannot rule names out.
+        #expect(throws: VaultError.self) { try hq.markNotNames(texts, by: team.editor.identity) }
+        // Accepting knowingly: the provenance says how many were accepted.
+        let ex = try hq.approve(recordID: rec, range: nil, by: team.officer.identity, acceptUnknownNames: true)
+        let meta = try #require(try hq.list(by: team.officer.identity).first { $0.id == ex }?.metadata)
+        #expect(meta.provenance?.unknownNamesAccepted == texts.count)
+        // The officer's own decision clears them for the next approve.
+        try hq.rawDatabase().write { db in try db.execute(sql: "DELETE FROM not_names") }
+        try hq.markNotNames(texts, by: team.officer.identity)
+        #expect(try refusal() == nil)
+        #expect(try hq.auditEntries().contains { $0.entry.action == "not-a-name" && $0.entry.objects == ["count:\(texts.count)"] })
+    }
+}

@@ -21,13 +21,22 @@ import Testing
         try Data("[00:00:01] A: 류광석 was called Comrade Stoneriver at the mine.\n".utf8).write(to: URL(fileURLWithPath: file))
         let rid = try hq.seal(file: file, request: SealRequest(kind: .interview, country: "CN", subject: p), by: team.interviewer.identity)
 
-        func approvedText() throws -> String {
-            let e = try hq.approve(recordID: rid, range: nil, by: team.officer.identity)
+        func approvedText(accept: Bool = false) throws -> String {
+            let e = try hq.approve(recordID: rid, range: nil, by: team.officer.identity, acceptUnknownNames: accept)
             let out = s.file("e-\(e).txt")
             try hq.exportExcerpt(excerptID: e, format: .txt, to: out, by: team.officer.identity, overwrite: false)
             return try String(contentsOfFile: out, encoding: .utf8)
         }
-        let before = try approvedText()
+        // "Comrade Stoneriver" is no subject's yet: approve shows it and refuses until accepted.
+        do {
+            _ = try approvedText()
+            Issue.record("approve passed an unknown name on")
+        } catch let r as UnknownNamesRefusal {
+            #expect(r.candidates.map(\.text).contains { $0.contains("Stoneriver") } && r.error.exitCode == 77)
+            #expect(!r.error.message.contains("Stoneriver"), "no candidate in the error message")
+        }
+        #expect(try hq.auditEntries().last?.entry.reason == "unknown-names")
+        let before = try approvedText(accept: true)
         #expect(!before.contains("류광석") && before.contains("Stoneriver"))
 
         let oldObject = try hq.store.read { db in try String.fetchOne(db, sql: "SELECT object_id FROM subjects WHERE pseudonym = ?", arguments: [p]) }

@@ -39,6 +39,9 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
         /// A per-recipient copy: the excerpt it copies and the recipient's fingerprint.
         public var copyOf: String?
         public var recipient: String?
+        /// How many possible names the lexicon did not know the approving officer
+        /// accepted (`approve --accept-unknown-names`); nil when there were none.
+        public var unknownNamesAccepted: Int?
     }
 
     /// The plaintext that is encrypted: sorted-key JSON padded (ISO/IEC 7816-4)

@@ -98,6 +98,11 @@ final class VaultStore: @unchecked Sendable {
                 CREATE TABLE copies (copy_id TEXT PRIMARY KEY NOT NULL, parent TEXT NOT NULL, member TEXT NOT NULL, pseudonyms TEXT NOT NULL)
                 """)
         }
+        migrator.registerMigration("v5-not-names") { db in
+            // Officer-signed decisions that a candidate name `approve` flagged is not a
+            // name; kept as digests (the words are not stored).
+            try db.execute(sql: "CREATE TABLE not_names (digest BLOB PRIMARY KEY NOT NULL, officer TEXT NOT NULL, signature BLOB NOT NULL)")
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }

@@ -11,13 +11,25 @@ struct Approve: ParsableCommand {
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Option(help: "hh:mm:ss-hh:mm:ss: cues starting in [from, to).") var range: String?
+    @Option(name: .customLong("not-a-name"), help: "Record that this flagged text is not a name (repeatable; kept in the vault, signed by you).")
+    var notNames: [String] = []
+    @Flag(help: "Approve although possible names the lexicon does not know remain; their count is recorded in the excerpt's provenance.")
+    var acceptUnknownNames = false
 
     func run() throws {
         try guarded {
             let r = try range.map(parseRange)
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
-            Output.print(try v.approve(recordID: record, range: r, by: me))
+            try v.markNotNames(notNames, by: me)
+            do {
+                Output.print(try v.approve(recordID: record, range: r, by: me, acceptUnknownNames: acceptUnknownNames))
+            } catch let refusal as UnknownNamesRefusal {
+                // For the approving officer only: the redacted text around each candidate.
+                for c in refusal.candidates { Output.note("cue \(c.cue): \(c.text)  (\(c.reason))") }
+                Output.note("rerun with --not-a-name TEXT for each that is not a name, add real people to the subjects (`safehouse subject import`), or pass --accept-unknown-names")
+                throw refusal.error
+            }
         }
     }
 }
