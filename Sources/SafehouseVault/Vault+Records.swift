@@ -351,29 +351,83 @@ extension Vault {
     public func list(by identity: Identity?, types: Set<ObjectType> = [.record, .excerpt]) throws -> [RecordListing] {
         try store.write { db in
             if let identity { _ = try requireMember(identity, db, action: "list", objects: []) }
-            let rows = try Row.fetchAll(db, sql: "SELECT id, type, body_length FROM objects ORDER BY rowid")
-            var out: [RecordListing] = []
-            let ms = try members(db)
-            for row in rows {
-                let id: String = try row.value("id", of: "objects table")
-                guard let t = UInt8(exactly: try row.value("type", of: "record \(id)") as Int).flatMap(ObjectType.init(rawValue:)) else {
-                    throw VaultError.badData(object: "record \(id)", hint: "its type in the database is unknown (damaged or edited)")
-                }
-                guard types.contains(t) else { continue }
-                var meta: RecordMetadata? = nil
-                let length: Int64 = try row.value("body_length", of: "record \(id)")
-                guard length >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its body length in the database is negative (damaged or edited)") }
-                var size = UInt64(length)
-                if let identity {
-                    let header = try loadHeader(db, id: id)
-                    try verifyHeaderSigner(header, members: ms)
-                    meta = try unlockObject(header, identity: identity)?.metadata
-                    size = header.plaintextLength
-                }
-                out.append(RecordListing(id: id, type: t.label, size: size, metadata: meta))
+            let out = try objects(db, types: types, readableBy: identity).map {
+                RecordListing(id: $0.id, type: $0.type.label, size: $0.header?.plaintextLength ?? $0.length, metadata: $0.metadata)
             }
             if let identity { try appendAudit(db, actor: identity, action: "list", objects: [], outcome: .ok) }
             return out
         }
     }
+
+    /// One stored object as a listing reads it.
+    struct StoredObject: Sendable {
+        let id: String
+        let type: ObjectType
+        /// Body length in the database (ciphertext).
+        let length: UInt64
+        let rawHeader: [UInt8]
+        var header: RecordHeader?
+        var metadata: RecordMetadata?
+    }
+
+    /// Every object of `types`, in order; with an identity, each header parsed and
+    /// its signer verified, and the metadata of those the identity holds a slot for.
+    /// One query for all rows, and the Ed25519 checks and slot openings on all cores
+    /// (the slots one by one when a key agent holds the key: one socket).
+    func objects(_ db: Database, types: Set<ObjectType>, readableBy identity: Identity?) throws -> [StoredObject] {
+        var items: [StoredObject] = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, type, body_length, header FROM objects ORDER BY rowid") {
+            let id: String = try row.value("id", of: "objects table")
+            guard let t = UInt8(exactly: try row.value("type", of: "record \(id)") as Int).flatMap(ObjectType.init(rawValue:)) else {
+                throw VaultError.badData(object: "record \(id)", hint: "its type in the database is unknown (damaged or edited)")
+            }
+            guard types.contains(t) else { continue }
+            let length: Int64 = try row.value("body_length", of: "record \(id)")
+            guard length >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its body length in the database is negative (damaged or edited)") }
+            items.append(StoredObject(id: id, type: t, length: UInt64(length), rawHeader: [UInt8](try row.value("header", of: "record \(id)") as Data)))
+        }
+        guard let identity else { return items }
+        let ms = try members(db)
+        let open: (StoredObject) throws -> StoredObject = { item in
+            var item = item
+            let header = try RecordHeader.parse(item.rawHeader, object: "record \(item.id)")
+            guard header.idText == item.id, header.type == item.type else {
+                throw VaultError.badData(object: "record \(item.id)", hint: "its header belongs to another record")
+            }
+            try self.verifyHeaderSigner(header, members: ms)
+            item.header = header
+            if !identity.usesAgent { item.metadata = try self.unlockObject(header, identity: identity)?.metadata }
+            return item
+        }
+        var out = try Self.concurrentMap(items, open)
+        if identity.usesAgent {
+            for i in out.indices { out[i].metadata = try unlockObject(out[i].header!, identity: identity)?.metadata }
+        }
+        return out
+    }
+
+    /// `transform` over `items` on every core, in order; the first error (by index) is thrown.
+    static func concurrentMap<T, U>(_ items: [T], _ transform: (T) throws -> U) throws -> [U] {
+        var results = [Result<U, Error>?](repeating: nil, count: items.count)
+        let chunks = max(1, min(items.count / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
+        withoutActuallyEscaping(transform) { transform in
+            results.withUnsafeMutableBufferPointer { out in
+                // Each worker writes its own disjoint range of `out`.
+                let shared = UncheckedShare((out.baseAddress!, items, transform))
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let (base, items, transform) = shared.value
+                    var i = c * items.count / chunks
+                    let end = (c + 1) * items.count / chunks
+                    while i < end { base[i] = Result { try transform(items[i]) }; i += 1 }
+                }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}
+
+/// Hands values to the threads of `concurrentPerform`, which touch disjoint parts.
+private struct UncheckedShare<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

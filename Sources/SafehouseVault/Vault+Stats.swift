@@ -12,15 +12,13 @@ extension Vault {
         return try store.write { db in
             try requireOfficer(officer, db, action: "stats", objects: [])
             var categories: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT pseudonym, object_id FROM subjects") {
-                let h = try loadHeader(db, id: row["object_id"])
-                if let o = try unlockObject(h, identity: officer), let c = o.metadata.category { categories[row["pseudonym"]] = c }
+            for s in try objects(db, types: [.subject], readableBy: officer) {
+                if let m = s.metadata, let p = m.subject, let c = m.category { categories[p] = c }
             }
             var facts: [ProductionStats.Fact] = []
             var unreadable = 0
-            for id in try String.fetchAll(db, sql: "SELECT id FROM objects WHERE type = ? ORDER BY rowid", arguments: [Int(ObjectType.record.rawValue)]) {
-                let h = try loadHeader(db, id: id)
-                guard let m = try unlockObject(h, identity: officer)?.metadata, let kind = m.kind, let country = m.country else { unreadable += 1; continue }
+            for r in try objects(db, types: [.record], readableBy: officer) {
+                guard let m = r.metadata, let kind = m.kind, let country = m.country else { unreadable += 1; continue }
                 facts.append(.init(kind: kind.rawValue, country: country, category: m.subject.flatMap { categories[$0] },
                                    status: m.status, quarter: ProductionStats.quarter(of: m.sealedAt), rating: m.rating))
             }

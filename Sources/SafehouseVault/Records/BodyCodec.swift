@@ -85,6 +85,34 @@ enum BodyCodec {
         let batchCipher = full * chunksPerBatch
         let batches = Int(max(1, (total + UInt64(batchCipher) - 1) / UInt64(batchCipher)))
         let hasher = BodyHasher()
+        if batches == 1 {
+            // A small body (an identity, an excerpt, a transcript): one read and one
+            // pass in this thread, in buffers of its own size — no pipeline threads.
+            let n = Int(total)
+            let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(n, 1), alignment: 64)
+            let output = UnsafeMutableRawBufferPointer.allocate(byteCount: max(n, 1), alignment: 64)
+            defer {
+                input.deallocate()
+                output.initializeMemory(as: UInt8.self, repeating: 0)  // plaintext does not linger
+                output.deallocate()
+            }
+            guard try readFully(fd, into: input, count: n, object: object) == n else {
+                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
+            }
+            let hashes: [[UInt8]]
+            do {
+                hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: input[0..<n]), output: output, firstIndex: 0, containsLast: true)
+            } catch {
+                throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
+            }
+            hasher.add(hashes)
+            guard hasher.finalize() == header.bodyHash else {
+                throw VaultError.badData(object: object, hint: "the body does not match its signed header")
+            }
+            progress?(total, total)
+            try sink(UnsafeRawBufferPointer(rebasing: output[0..<(n - hashes.count * ChunkCipher.tagBytes)]))
+            return
+        }
         let pipeline = BatchPipeline(inCapacity: batchCipher, outCapacity: cipher.chunkSize * chunksPerBatch)
         let sinkBox = Unchecked(sink)
         try pipeline.run(batches: batches, read: { k, buf in
