@@ -221,30 +221,40 @@ struct AccessCLITests {
 
     // MARK: - Dev corpus, every format
 
-    @Test(.enabled(if: AccessCLITests.shared != nil, "../shared (corpus/dev and tools/score_redaction.py) is not next to the repository"))
-    func devCorpusExportsHaveNoLeaksInAnyFormat() throws {
-        let shared = try #require(Self.shared)
-        let corpus = shared + "/corpus/dev"
+    /// Both development corpora through the vault: import the sheet, seal, approve
+    /// (the officer accepts the flagged candidates after reading them), grant,
+    /// export in every format, score. 0 leaks and ≥ 95 % of controls kept; the
+    /// withdrawn subject's transcript is refused at approve. CI has ../shared: a
+    /// missing one fails, never skips.
+    @Test(arguments: ["dev", "dev2"])
+    func corpusExportsHaveNoLeaksInAnyFormat(_ name: String) throws {
+        let shared = try #require(Self.shared, "../shared (corpus and tools/score_redaction.py) must sit next to the repository")
+        let corpus = shared + "/corpus/" + name
         let t = try Sandbox()
         defer { t.remove() }
         try t.makeTeam()
         var r = try t.run(["subject", "import", corpus + "/subjects.json", "--vault", t.file("hq"), "--identity", t.file("olga")])
         try #require(r.status == 0, "\(r)")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: corpus + "/expected.json"))) as? [String: Any])
+        let refused = Set(((expected["refused"] as? [[String: Any]]) ?? []).compactMap { $0["file"] as? String })
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus)
             .filter { $0.hasPrefix("interview-") && ($0.hasSuffix(".txt") || $0.hasSuffix(".srt") || $0.hasSuffix(".vtt")) }.sorted()
-        try #require(files.count == 4, "\(files)")
+        try #require(files.count >= 4, "\(files)")
         var excerpts: [(String, String)] = []
         for f in files {
             r = try t.run(["seal", corpus + "/" + f, "--vault", t.file("hq"), "--identity", t.file("olga"), "--kind", "interview", "--country", "CN"])
             try #require(r.status == 0, "\(r)")
             let record = r.stdout.trimmingCharacters(in: .newlines)
+            if refused.contains(f) {
+                r = try t.run(["approve", record, "--accept-unknown-names", "--vault", t.file("hq"), "--identity", t.file("olga")])
+                #expect(r.status == 77 && r.stdout.isEmpty, "a withdrawn subject's transcript is never approved: \(r)")
+                continue
+            }
             // Words the candidate finder flags are shown to the officer, and approve waits
             // for her decision; she accepts them here after reading them.
             r = try t.run(["approve", record, "--vault", t.file("hq"), "--identity", t.file("olga")])
             if r.status == 77 {
                 #expect(r.stderr.contains("cue ") && r.stderr.contains("--accept-unknown-names") && r.stdout.isEmpty, "\(r)")
-                let errorLine = r.stderr.split(separator: "\n").first { $0.hasPrefix("safehouse: error:") } ?? ""
-                #expect(!errorLine.contains("Professor") && !errorLine.contains("인터뷰"), "no candidate in the error line: \(errorLine)")
             } else {
                 #expect(r.status == 0, "\(r)")
             }
@@ -261,6 +271,11 @@ struct AccessCLITests {
             }
             let score = try runTool("/usr/bin/env", ["python3", shared + "/tools/score_redaction.py", corpus, dir, "--verbose"])
             #expect(score.status == 0 && score.output.contains("leaks=0/"), "format \(format):\n\(score.output)")
+            // kept=K/L on the summary line: at least 95 %.
+            let kept = score.output.split(separator: "\n").last { $0.contains("kept=") }.flatMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("kept=") }?.dropFirst(5).split(separator: "/").compactMap { Double($0) }
+            } ?? []
+            #expect(kept.count == 2 && kept[1] > 0 && kept[0] / kept[1] >= 0.95, "format \(format): controls kept \(kept)\n\(score.output)")
         }
     }
 

@@ -59,12 +59,13 @@ struct RedactorTests {
         }
     }
 
-    @Test("Hanja and other scripts match only as given, NFKC-normalized")
+    @Test("Hanja names match as given and by their Korean reading, NFKC-normalized")
     func hanja() throws {
         let r = try TestSupport.redactor([SubjectEntry(name: "黃大成", aliases: ["朴順姫"])])
         #expect(try TestSupport.redact("브로커 黃大成가 왔다", with: r) == "브로커 \(CorpusSupport.pseudonym(0))가 왔다")
         #expect(try TestSupport.redact("朴順姫 씨", with: r) == "\(CorpusSupport.pseudonym(0)) 씨")
-        #expect(try TestSupport.redact("황대성은 다른 사람", with: r) == "황대성은 다른 사람")
+        #expect(try TestSupport.redact("황대성은 다른 사람", with: r).hasPrefix(CorpusSupport.pseudonym(0)))
+        #expect(try TestSupport.redact("황대정은 다른 사람", with: r) == "황대정은 다른 사람")
     }
 
     @Test("Western names: full, without middle initial, distinctive surname, never a bare common surname")

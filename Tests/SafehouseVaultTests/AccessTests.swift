@@ -239,7 +239,7 @@ struct ApproveRaceTests {
 /// acceptance, recorded in the provenance, let the excerpt through.
 @Suite("Vault: unknown names at approve", .serialized)
 struct UnknownNamesTests {
-    static let transcript = "[00:00:01] A: 박정민 씨 met Pastor Holloway at the border.\n"
+    static let transcript = "[00:00:01] A: 박정민 씨 met Dr Holloway at the border.\n"
 
     @Test func notANameDecisionsAreSignedAndAcceptanceIsRecorded() throws {
         let scratch = try Scratch()

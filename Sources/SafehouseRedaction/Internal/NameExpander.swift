@@ -9,7 +9,9 @@ struct NameExpander {
         var given: [UInt32]
     }
 
-    static let titles = ["mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof", "professor", "madam", "madame", "sir", "mme", "mx"]
+    static let titles = ["mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof", "professor", "madam", "madame", "sir", "mme", "mx",
+                         "pastor", "reverend", "rev", "grandpa", "grandma", "grandfather", "grandmother", "granny", "uncle",
+                         "aunt", "auntie", "teacher", "old", "elder", "comrade", "deacon", "sensei"]
 
     /// The Hangul syllables of `folded` when it is Hangul syllables and separators only.
     static func hangulSyllables(_ folded: [UInt32]) -> [UInt32]? {
@@ -89,6 +91,11 @@ struct NameExpander {
         return out
     }
 
+    /// Whether a folded name is Latin letters and separators only (a Western name).
+    static func isLatin(_ folded: [UInt32]) -> Bool {
+        !folded.isEmpty && folded.allSatisfy { Normalizer.isASCIILetter($0) || Normalizer.isSeparator($0) }
+    }
+
     /// Drops separators: the form patterns and text are compared in.
     static func skeleton(_ s: [UInt32]) -> [UInt32] { s.filter { !Normalizer.isSeparator($0) } }
 
@@ -98,7 +105,7 @@ struct NameExpander {
 
     /// Literal spellings of a non-Hangul name: full, without middle initials, reversed, and
     /// distinctive single tokens; with a title, every title + the surname.
-    static func literalVariants(_ folded: [UInt32], isAliasOrName: Bool) -> [[UInt32]] {
+    static func literalVariants(_ folded: [UInt32], isAliasOrName: Bool, western: Bool = false) -> [[UInt32]] {
         var toks = tokens(folded)
         var out: [[UInt32]] = []
         func add(_ s: [UInt32]) { let k = skeleton(s); if k.count >= 2, !out.contains(k) { out.append(k) } }
@@ -131,7 +138,8 @@ struct NameExpander {
                 add(noInitials.dropFirst().flatMap { $0 } + noInitials.first!)
                 for t in titles { add(Array(t.unicodeScalars.map(\.value)) + noInitials.last!) }
             }
-            for t in noInitials where isAliasOrName && WesternNames.isDistinctive(string(t)) { add(t) }
+            // A Western given name alone is added by the caller, with a capital-letter check.
+            for t in noInitials.dropFirst(western ? 1 : 0) where isAliasOrName && WesternNames.isDistinctive(string(t)) { add(t) }
         }
         return out
     }

@@ -30,6 +30,8 @@ struct NormalizedText {
 struct Normalizer {
     static let apostrophe: UInt32 = 0x27
     static let middleDot: UInt32 = 0xB7
+    /// Inserted (covering no original scalar) between a lowercase and an uppercase ASCII letter.
+    static let camelBreak: UInt32 = 0x1F
     private var cache: [UInt32: [UInt32]] = [:]
 
     /// Normalizes `scalars` into `out` (which is cleared first).
@@ -42,7 +44,16 @@ struct Normalizer {
                 let u = s[k]
                 if u < 0x80 {
                     var v = u
-                    if v >= 0x41 && v <= 0x5A { v += 32 }
+                    if v >= 0x41 && v <= 0x5A {
+                        v += 32
+                        // CamelCase (#BringKimHome, KimYoungho): a word break inside the token, where
+                        // two letters end a word and a capital starts one of three or more letters
+                        // (not "kIm YoUnG-hO").
+                        if k >= 2, k + 2 < n, Normalizer.isLowerASCII(s[k - 1]), Normalizer.isASCIILetterAnyCase(s[k - 2]),
+                           Normalizer.isLowerASCII(s[k + 1]), Normalizer.isLowerASCII(s[k + 2]) {
+                            out.append(Normalizer.camelBreak, k, k)
+                        }
+                    }
                     else if v == 0x60 { v = Normalizer.apostrophe }
                     else if v == 0x09 || v == 0x0D || v == 0x0B || v == 0x0C { v = 0x20 }
                     out.append(v, k, k + 1)
@@ -57,7 +68,7 @@ struct Normalizer {
                         k += 1
                     }
                 } else if u >= 0x4E00 && u <= 0x9FFF {
-                    out.append(u, k, k + 1)
+                    out.append(ChineseNames.simplified(u), k, k + 1)
                     k += 1
                 } else if let (syl, used) = Hangul.composeJamo(s, at: k) {
                     out.append(syl, k, k + used)
@@ -140,7 +151,7 @@ struct Normalizer {
     /// (. , ; : ! ? …): "… ran-chol. Kim Jong Un" is not the name "Ran-chol Kim".
     @inline(__always)
     static func isNameJoiner(_ u: UInt32) -> Bool {
-        u == 0x20 || u == 0x0A || u == 0x2D || u == apostrophe || u == middleDot
+        u == 0x20 || u == 0x0A || u == 0x2D || u == apostrophe || u == middleDot || u == camelBreak
     }
 
     @inline(__always)
@@ -148,6 +159,12 @@ struct Normalizer {
 
     @inline(__always)
     static func isDigit(_ u: UInt32) -> Bool { u >= 0x30 && u <= 0x39 }
+
+    @inline(__always)
+    static func isLowerASCII(_ u: UInt32) -> Bool { u >= 0x61 && u <= 0x7A }
+
+    @inline(__always)
+    static func isASCIILetterAnyCase(_ u: UInt32) -> Bool { (u >= 0x61 && u <= 0x7A) || (u >= 0x41 && u <= 0x5A) }
 
     @inline(__always)
     static func isASCIIAlnum(_ u: UInt32) -> Bool { isASCIILetter(u) || isDigit(u) }

@@ -8,7 +8,8 @@ enum PatternDetectors {
 
     @inline(__always) static func isDigit(_ u: UInt32) -> Bool { u >= 0x30 && u <= 0x39 }
     @inline(__always) static func isLetter(_ u: UInt32) -> Bool { u >= 0x61 && u <= 0x7A }
-    @inline(__always) static func isAlnum(_ u: UInt32) -> Bool { isDigit(u) || isLetter(u) }
+    /// Letters, digits, and the CamelCase break (which only ever sits between two letters).
+    @inline(__always) static func isAlnum(_ u: UInt32) -> Bool { isDigit(u) || isLetter(u) || u == Normalizer.camelBreak }
     @inline(__always) static func at(_ s: Units, _ k: Int) -> UInt32 { k >= 0 && k < s.count ? s[k] : 0 }
 
     // MARK: numbers: phones and resident registration numbers
@@ -49,6 +50,23 @@ enum PatternDetectors {
             k -= 1
         }
         return nil
+    }
+
+    /// A Chinese resident ID at the digit `i`: 17 digits and a check character (digit or X) that
+    /// the ISO 7064 MOD 11-2 checksum confirms, as a whole word.
+    static func chineseID(_ s: Units, _ i: Int) -> Int? {
+        guard i + 18 <= s.count, !isAlnum(at(s, i - 1)) else { return nil }
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        var sum = 0
+        for k in 0..<17 {
+            let u = s[i + k]
+            guard isDigit(u) else { return nil }
+            sum += Int(u - 0x30) * weights[k]
+        }
+        let c = (12 - sum % 11) % 11
+        let last = s[i + 17]
+        guard c == 10 ? last == 0x78 : last == 0x30 + UInt32(c), !isAlnum(at(s, i + 18)) else { return nil }
+        return i + 18
     }
 
     private static func digit(_ s: Units, _ i: Int, _ n: Int) -> Int {

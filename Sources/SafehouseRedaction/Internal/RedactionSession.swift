@@ -39,7 +39,7 @@ struct ScanWorker {
         normalizer.normalize(scalars, into: &norm)
         raw.removeAll(keepingCapacity: true)
         scanner.scan(norm, into: &raw)
-        return RegionBuilder(lex: lex).regions(raw, norm)
+        return RegionBuilder(lex: lex).regions(raw, norm, original: scalars)
     }
 
     /// Caches a speaker label's regions; the caches are dropped when they grow large (a
@@ -161,6 +161,7 @@ struct RedactionSession {
             }
         }
         for m in mentionedHere { mentioned.formUnion(m) }
+        joinAcrossCues(cues, &work)
 
         // Pass 2: decide every replacement in cue order (numbers by first appearance; consent).
         for k in work.indices where work[k].changed {
@@ -218,6 +219,48 @@ struct RedactionSession {
         }
         cuesBefore += cues.count
         return Transcript(cues: out)
+    }
+
+    /// Numbers split over two cues (`… 010-4417-` / `2093이에요.`): scans the end of each cue
+    /// that ends in a digit or hyphen together with the start of the next, and adds the parts
+    /// of every hit that crosses the boundary to both cues.
+    private mutating func joinAcrossCues(_ cues: [Cue], _ work: inout [CueWork]) {
+        let window = 40
+        func isNumeric(_ u: Unicode.Scalar) -> Bool { u.value >= 0x30 && u.value <= 0x39 }
+        for k in cues.indices.dropLast() {
+            // Cheap test first: the last non-space of this cue and the first of the next.
+            guard let end = cues[k].text.unicodeScalars.last(where: { $0 != " " }), isNumeric(end) || end == "-",
+                  let first = cues[k + 1].text.unicodeScalars.first(where: { $0 != " " && $0 != "\n" }),
+                  isNumeric(first) || first == "+" || first == "(" else { continue }
+            let a = Array(cues[k].text.unicodeScalars), b = Array(cues[k + 1].text.unicodeScalars)
+            var ae = a.count
+            while ae > 0, a[ae - 1] == " " { ae -= 1 }
+            var bs = 0
+            while bs < b.count, b[bs] == " " || b[bs] == "\n" { bs += 1 }
+            guard ae > 0, bs < b.count else { continue }
+            let tailStart = max(0, ae - window)
+            let head = b[bs..<min(b.count, bs + window)]
+            var joined = String.UnicodeScalarView(a[tailStart..<ae])
+            joined.append(" ")
+            joined.append(contentsOf: head)
+            let cut = ae - tailStart
+            for r in workers[0].regions(of: String(joined)) where r.start < cut && r.end > cut + 1 {
+                RedactionSession.merge(Region(start: tailStart + r.start, end: ae, action: r.action), into: &work[k].text)
+                RedactionSession.merge(Region(start: bs, end: bs + r.end - cut - 1, action: r.action), into: &work[k + 1].text)
+            }
+        }
+    }
+
+    /// Adds `r` to sorted, non-overlapping regions, absorbing the ones it overlaps.
+    private static func merge(_ r: Region, into list: inout [Region]) {
+        var r = r
+        for o in list where o.start < r.end && r.start < o.end {
+            r.start = min(r.start, o.start)
+            r.end = max(r.end, o.end)
+        }
+        list.removeAll { $0.start < r.end && r.start < $0.end }
+        list.append(r)
+        list.sort { $0.start < $1.start }
     }
 
     private static func noteMention(_ r: Region, _ named: inout Set<Int32>) {

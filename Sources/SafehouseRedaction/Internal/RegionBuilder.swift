@@ -3,11 +3,13 @@ struct RegionBuilder {
     let lex: Lexicon
 
     /// Resolves targets, drops what a pseudonym covers, maps to original offsets and merges overlaps.
-    func regions(_ raw: [RawMatch], _ text: NormalizedText) -> [Region] {
+    func regions(_ raw: [RawMatch], _ text: NormalizedText, original: [UInt32]) -> [Region] {
         guard !raw.isEmpty else { return [] }
         var out: [Region] = []
         out.reserveCapacity(raw.count)
         for m in raw {
+            if m.source == .literal, lex.literal.targetLists[Int(m.payload)].allSatisfy({ $0.capitalized }),
+               !RegionBuilder.capitalizedAlone(m, text, original) { continue }
             guard let action = action(m) else { continue }
             out.append(Region(start: Int(text.start[m.start]), end: Int(text.end[m.end - 1]), action: action))
         }
@@ -37,6 +39,24 @@ struct RegionBuilder {
         }
         merged.append(cur)
         return merged
+    }
+
+    /// A given name alone: capitalised in the original, not followed by another capitalised word
+    /// (Bill Clinton, Robert King) and not after a public title (Queen Elizabeth).
+    static func capitalizedAlone(_ m: RawMatch, _ text: NormalizedText, _ original: [UInt32]) -> Bool {
+        let u = text.units
+        func upper(_ k: Int) -> Bool {
+            let o = Int(text.start[k])
+            return o < original.count && original[o] >= 0x41 && original[o] <= 0x5A
+        }
+        guard upper(m.start) else { return false }
+        if m.end + 1 < u.count, u[m.end] == 0x20, Normalizer.isASCIILetter(u[m.end + 1]), upper(m.end + 1) { return false }
+        var e = m.start
+        while e > 0, u[e - 1] == 0x20 || u[e - 1] == 0x2E { e -= 1 }
+        guard e < m.start else { return true }
+        var b = e
+        while b > 0, Normalizer.isASCIILetter(u[b - 1]) { b -= 1 }
+        return !WesternNames.publicTitles.contains(Array(u[b..<e]))
     }
 
     private func action(_ m: RawMatch) -> Region.Action? {

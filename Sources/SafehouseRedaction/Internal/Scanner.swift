@@ -62,6 +62,9 @@ struct Scanner {
                 } else if Normalizer.isDigit(u) {
                     if !Normalizer.isDigit(prev) {
                         digitIdentifier(s, i, &out)
+                        if let e = PatternDetectors.chineseID(s, i) {
+                            out.append(RawMatch(start: i, end: e, source: .detector, payload: Int32(DetectorKind.identifier.rawValue)))
+                        }
                         if prev != 0x2E || !Normalizer.isDigit(i >= 2 ? s[i - 2] : 0) {
                             if let (a, b, k) = PatternDetectors.number(s, i) {
                                 out.append(RawMatch(start: a, end: b, source: .detector, payload: Int32(k.rawValue)))
@@ -129,20 +132,39 @@ struct Scanner {
 
     // MARK: Hangul
 
+    private func hangulValid(_ list: [Target], _ s: UnsafeBufferPointer<UInt32>, _ i: Int, _ p: Int, atWordStart: Bool) -> Bool {
+        list.contains { t in (atWordStart || !t.wordStartOnly) && KoreanBoundary.accepts(t.rule, s, start: i, end: p) }
+    }
+
     private func hangulWord(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, atWordStart: Bool, _ out: inout [RawMatch]) {
         let trie = hangulTrie
         var node = trie.child(0, Hangul.canonical(s[i]))
         guard node >= 0 else { return }
         var p = i + 1
         var best: (Int, Int32)? = nil
+        var joined = false
+        var depth = 1
         while true {
+            // Surname + title (박 선생님, 한씨, 오시마 씨): a title key under a surname of up to four syllables.
+            if depth <= 4, atWordStart, !joined {
+                let tn = trie.child(node, Lexicon.titleKey)
+                if tn >= 0, trie.terminal[Int(tn)] >= 0, let e = KoreanBoundary.longest(s, skipJoiners(s, p), KoreanBoundary.surnameTitles),
+                   best == nil || e > best!.0, hangulValid(trie.targetLists[Int(trie.terminal[Int(tn)])], s, i, e, atWordStart: true) {
+                    best = (e, trie.terminal[Int(tn)])
+                }
+            }
             let t = trie.terminal[Int(node)]
-            if t >= 0, valid(trie.targetLists[Int(t)], atWordStart: atWordStart) { best = (p, t) }
+            // A match across a space must start a word: "시장 덕수네" is not 장덕수.
+            if t >= 0, best == nil || p > best!.0, atWordStart || !joined, hangulValid(trie.targetLists[Int(t)], s, i, p, atWordStart: atWordStart) {
+                best = (p, t)
+            }
             let q = skipJoiners(s, p)
             guard q < s.count, Hangul.isSyllable(s[q]) else { break }
             let c = trie.child(node, Hangul.canonical(s[q]))
             guard c >= 0 else { break }
+            if q > p { joined = true }
             node = c
+            depth += 1
             p = q + 1
         }
         if let (e, t) = best, !onlyGivenAfterSurname(trie.targetLists[Int(t)], s, i, hangul: true) {
@@ -193,7 +215,8 @@ struct Scanner {
                 }
             }
         }
-        if let (e, t) = best, !onlyGivenAfterSurname(roman.targetLists[Int(t)], s, i, hangul: false) {
+        if let (e, t) = best, !onlyGivenAfterSurname(roman.targetLists[Int(t)], s, i, hangul: false),
+           !(roman.targetLists[Int(t)].allSatisfy { $0.givenOnly } && Scanner.beforeInstitution(s, e)) {
             out.append(RawMatch(start: i, end: e, source: .roman, payload: t))
         }
     }
@@ -222,6 +245,21 @@ struct Scanner {
         while b >= 0, Normalizer.isASCIILetter(s[b]) { b -= 1 }
         guard b < p, gap >= 1 else { return false }
         return Scanner.surnameWords.contains(Array(s[(b + 1)...p]))
+    }
+
+    /// Words after a name that make it the name of an institution or a place (Minjoo Party,
+    /// Kyungnam University): a given name alone is not read as a person there.
+    static let institutionWords: Set<[UInt32]> = Set("""
+    party university college school province river street station palace park city county district mountain temple hall \
+    bank hospital airport road bridge island lake sea church company group foundation institute center centre museum gate \
+    square market hotel line movement uprising democracy
+    """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Array($0.unicodeScalars.map(\.value)) })
+
+    static func beforeInstitution(_ s: UnsafeBufferPointer<UInt32>, _ e: Int) -> Bool {
+        guard e + 1 < s.count, s[e] == 0x20 else { return false }
+        var p = e + 1
+        while p < s.count, Normalizer.isASCIILetter(s[p]), p - e < 14 { p += 1 }
+        return p > e + 1 && institutionWords.contains(Array(s[(e + 1)..<p]))
     }
 
     private static let placeSuffixes: [[UInt32]] = ["si", "shi", "gun", "kun", "dong", "tong", "ri", "ni", "do", "to", "eup", "up",
@@ -300,6 +338,10 @@ struct Scanner {
 
     // MARK: digit identifiers from the sheet
 
+    /// What may stand between the digit groups of a sheet number or date: phone punctuation and
+    /// the date units 年 月 년 월.
+    private static let digitSeparators: Set<UInt32> = [0x20, 0x2D, 0x2E, 0x28, 0x29, 0x2F, 0x2B, 0x5E74, 0x6708, 0xB144, 0xC6D4]
+
     private func digitIdentifier(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, _ out: inout [RawMatch]) {
         let trie = digitTrie
         var node = trie.child(0, Int(s[i]) - 0x30)
@@ -312,14 +354,16 @@ struct Scanner {
             let t = trie.terminal[Int(node)]
             if t >= 0, p >= s.count || !Normalizer.isDigit(s[p]) { best = (p, t) }
             var q = p, run = 0
-            while q < s.count, run < 2, [0x20, 0x2D, 0x2E, 0x28, 0x29, 0x2F, 0x2B].contains(s[q]) { q += 1; run += 1 }
+            while q < s.count, run < 2, Scanner.digitSeparators.contains(s[q]) { q += 1; run += 1 }
             guard q < s.count, Normalizer.isDigit(s[q]) else { break }
             let c = trie.child(node, Int(s[q]) - 0x30)
             guard c >= 0 else { break }
             node = c
             p = q + 1
         }
-        if let (e, t) = best {
+        if var (e, t) = best {
+            // A resident ID's check character X (22240119790824157X).
+            if e < s.count, s[e] == 0x78, e + 1 >= s.count || !Normalizer.isASCIIAlnum(s[e + 1]) { e += 1 }
             out.append(RawMatch(start: start, end: e, source: .digits, payload: Int32(trie.payloads[Int(t)][0])))
         }
     }

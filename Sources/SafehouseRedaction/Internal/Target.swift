@@ -12,4 +12,9 @@ struct Target: Hashable, Sendable {
     var allowsPlaceSuffix: Bool = false
     /// A given name on its own (영호, Young-ho): skipped right after another surname (Kim Jong Un).
     var givenOnly: Bool = false
+    /// Hangul: what may follow the match (word end, particle, honorific …).
+    var rule: KoreanBoundary.Rule = .none
+    /// Latin: the original text must be capitalised here, and the name must not run on into
+    /// another capitalised name (a given name alone: Bill, not "a bill", not "Bill Clinton").
+    var capitalized: Bool = false
 }

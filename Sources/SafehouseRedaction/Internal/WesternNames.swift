@@ -51,3 +51,59 @@ enum WesternNames {
         token.unicodeScalars.filter { $0.value >= 0x61 && $0.value <= 0x7A }.count >= 5 && !isCommon(token)
     }
 }
+
+extension WesternNames {
+    /// Diminutives and short forms, by formal given name (both directions are looked up).
+    static let diminutives: [String: [String]] = {
+        let raw = """
+        william:bill,billy,will,willy,willie,liam robert:rob,robbie,bob,bobby,bert elizabeth:liz,lizzie,beth,betty,bette,eliza,libby,elsie \
+        margaret:peggy,maggie,meg,marge,margie,greta james:jim,jimmy,jamie john:jack,johnny richard:rick,ricky,dick,rich \
+        michael:mike,mick,mikey thomas:tom,tommy charles:charlie,chuck edward:ed,eddie,ted,ned joseph:joe,joey daniel:dan,danny \
+        david:dave,davey christopher:chris,kit anthony:tony andrew:andy,drew matthew:matt nicholas:nick,nicky stephen:steve \
+        steven:steve benjamin:ben,benny samuel:sam,sammy alexander:alex,sandy patrick:pat,paddy peter:pete henry:harry,hank \
+        lawrence:larry gregory:greg jonathan:jon timothy:tim kenneth:ken,kenny donald:don,donny ronald:ron,ronnie gerald:gerry,jerry \
+        raymond:ray frederick:fred,freddie theodore:ted,teddy,theo albert:al,bert alfred:alf,alfie walter:walt,wally francis:frank \
+        katherine:kate,katie,kathy,kat catherine:kate,katie,cathy kathryn:kate,kathy jennifer:jen,jenny rebecca:becky,becca \
+        susan:sue,susie patricia:pat,patty,trish deborah:deb,debbie barbara:barb,babs jessica:jess,jessie victoria:vicky,tori \
+        christine:chris,chrissy,tina christina:chris,tina samantha:sam alexandra:alex abigail:abby dorothy:dot,dottie judith:judy \
+        eleanor:ellie,nell helen:nell mary:molly,polly,mae sarah:sally,sadie anne:annie ann:annie frances:fran,frankie
+        """
+        var t: [String: [String]] = [:]
+        for entry in raw.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = entry.split(separator: ":")
+            t[String(parts[0])] = parts[1].split(separator: ",").map(String.init)
+        }
+        return t
+    }()
+
+    /// The given name, its formal form and every short form of that form (Bill → William, Will, Billy …).
+    static func givenForms(_ given: String) -> [String] {
+        var formal: [String] = diminutives[given] != nil ? [given] : []
+        for (f, ds) in diminutives where ds.contains(given) && !formal.contains(f) { formal.append(f) }
+        var out = [given]
+        for f in formal {
+            if !out.contains(f) { out.append(f) }
+            for d in diminutives[f] ?? [] where !out.contains(d) { out.append(d) }
+        }
+        return out
+    }
+
+    /// Words before a given name that make it someone else's (Queen Elizabeth, President Bill …).
+    static let publicTitles: Set<[UInt32]> = Set("""
+    queen king prince princess president pope saint st lady lord sir general senator governor emperor empress chairman premier
+    """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Array($0.unicodeScalars.map(\.value)) })
+
+    /// Common Western given names and short forms in Hangul (윌리엄, 빌, 로버트 …).
+    static let hangul: [String: [String]] = [
+        "william": ["윌리엄"], "bill": ["빌"], "billy": ["빌리"], "will": ["윌"], "robert": ["로버트"], "rob": ["롭"],
+        "bob": ["밥"], "bobby": ["바비"], "elizabeth": ["엘리자베스"], "liz": ["리즈"], "beth": ["베스"], "betty": ["베티"],
+        "james": ["제임스"], "jim": ["짐"], "john": ["존"], "jack": ["잭"], "michael": ["마이클"], "mike": ["마이크"],
+        "david": ["데이비드"], "dave": ["데이브"], "richard": ["리처드", "리차드"], "thomas": ["토머스", "토마스"], "tom": ["톰"],
+        "charles": ["찰스"], "joseph": ["조지프", "조셉"], "daniel": ["대니얼", "다니엘"], "paul": ["폴"], "peter": ["피터"],
+        "mark": ["마크"], "george": ["조지"], "edward": ["에드워드"], "henry": ["헨리"], "andrew": ["앤드루", "앤드류"],
+        "steven": ["스티븐"], "stephen": ["스티븐"], "mary": ["메리"], "margaret": ["마거릿", "마가렛"], "maggie": ["매기"],
+        "peggy": ["페기"], "sarah": ["세라", "사라"], "anna": ["애나", "안나"], "jennifer": ["제니퍼"], "susan": ["수전", "수잔"],
+        "helen": ["헬렌"], "emily": ["에밀리"], "grace": ["그레이스"], "kate": ["케이트"], "katherine": ["캐서린"],
+        "rachel": ["레이철", "레이첼"], "rebecca": ["레베카"],
+    ]
+}
