@@ -159,9 +159,15 @@ struct DisclosureAuditor {
         order.indices.filter { isDetermined(variable: $0) }.map { system.queries[order[$0]] }
     }
 
-    /// The first such number, as a query index.
-    func firstDetermined() -> Int? {
-        order.indices.first { isDetermined(variable: $0) }.map { order[$0] }
+    /// The first such number, as a query index. Numbers in `cleared` are known not
+    /// to be determined and are skipped; those found so now are added. (Hiding more
+    /// never determines a number: the witness that cleared it stays a solution.)
+    func firstDetermined(cleared: inout Set<Int>) -> Int? {
+        for v in order.indices where !cleared.contains(order[v]) {
+            if isDetermined(variable: v) { return order[v] }
+            cleared.insert(order[v])
+        }
+        return nil
     }
 
     func isDetermined(query q: Int) -> Bool { index[q] >= 0 ? isDetermined(variable: index[q]) : true }
@@ -287,8 +293,9 @@ enum Suppression {
             for q in all { related[q].formUnion(all) }
         }
         for (sub, sup) in system.subsets { related[sub].insert(sup); related[sup].insert(sub) }
+        var cleared = Set<Int>()
         while true {
-            guard let target = DisclosureAuditor(system: system, hidden: hidden).firstDetermined() else {
+            guard let target = DisclosureAuditor(system: system, hidden: hidden).firstDetermined(cleared: &cleared) else {
                 return .done(Set(system.queries.indices.filter { hidden[$0] }.map { system.queries[$0] }))
             }
             // Candidates share a relation with the determined number; if none is left
