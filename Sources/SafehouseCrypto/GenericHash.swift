@@ -13,9 +13,9 @@ public final class GenericHash {
     /// Starts an incremental hash of `length` bytes (16…64), keyed when `key` is given.
     public init(length: Int = 32, key: SecureBytes? = nil) {
         _ = try? Sodium.ensureInitialised()
-        guard let raw = SecureArena.allocate(crypto_generichash_statebytes() + 64) ?? sodium_malloc(crypto_generichash_statebytes() + 64) else {
-            fatalError("out of secure memory")
-        }
+        let n = crypto_generichash_statebytes() + 64
+        // From the arena when it fits (deinit returns it there), else sodium_malloc.
+        guard let raw = n <= SecureArena.classes.last! ? SecureArena.allocate(n) : sodium_malloc(n) else { fatalError("out of secure memory") }
         let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: raw) + 63) & ~UInt(63))!
         base = raw
         state = OpaquePointer(aligned)

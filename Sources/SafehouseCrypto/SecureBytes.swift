@@ -15,7 +15,9 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible, Cu
     /// - Throws: `CryptoError.unavailable` when secure memory cannot be allocated.
     public init(count: Int) throws {
         try Sodium.ensureInitialised()
-        if let slot = SecureArena.allocate(Swift.max(count, 1)) {
+        if Swift.max(count, 1) <= SecureArena.classes.last! {
+            // Small secrets come only from the arena (deinit returns them there).
+            guard let slot = SecureArena.allocate(Swift.max(count, 1)) else { throw CryptoError.unavailable }
             pointer = slot
         } else {
             guard let p = sodium_malloc(Swift.max(count, 1)) else { throw CryptoError.unavailable }

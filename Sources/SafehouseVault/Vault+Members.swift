@@ -49,7 +49,7 @@ extension Vault {
 
     func members(_ db: Database) throws -> [Member] {
         let key = try MemberDirectoryMemo.key(db)
-        if let known = memberDirectory.lookup(key) { return known }
+        if let known = memberDirectory.lookup(key, db) { return known }
         let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, card, endorsed_by, endorsement, status FROM members ORDER BY rowid")
         var raw: [Fingerprint: Member] = [:]
         var order: [Fingerprint] = []
@@ -67,7 +67,7 @@ extension Vault {
         let all = order.map { raw[$0]! }
         try Self.verifyTrust(all, root: root, vaultID: teamID)
         try verifyTrustAnchor(db, members: all)
-        memberDirectory.store(key, all)
+        memberDirectory.store(key, db, all)
         return all
     }
 

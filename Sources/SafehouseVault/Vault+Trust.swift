@@ -249,19 +249,22 @@ final class MemberDirectoryMemo: @unchecked Sendable {
     struct Key: Equatable { let connection: ObjectIdentifier; let dataVersion: Int; let changes: Int }
     private let lock = NSLock()
     private var key: Key?
+    /// The connection itself, weakly: a closed connection whose address is reused
+    /// by a new one (with counters starting afresh) never matches.
+    private weak var connection: Database?
     private var members: [Member] = []
 
     static func key(_ db: Database) throws -> Key {
         Key(connection: ObjectIdentifier(db), dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? -1, changes: db.totalChangesCount)
     }
 
-    func lookup(_ k: Key) -> [Member]? {
+    func lookup(_ k: Key, _ db: Database) -> [Member]? {
         lock.lock(); defer { lock.unlock() }
-        return key == k ? members : nil
+        return key == k && connection === db ? members : nil
     }
 
-    func store(_ k: Key, _ m: [Member]) {
+    func store(_ k: Key, _ db: Database, _ m: [Member]) {
         lock.lock(); defer { lock.unlock() }
-        key = k; members = m
+        key = k; connection = db; members = m
     }
 }
