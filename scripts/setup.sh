@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Safehouse needs on a fresh Debian machine (libsodium, pkg-config;
-# age for interop checks). Idempotent; needs root (or sudo).
+# age for interop checks; faketime for clock-step tests; ffmpeg to check that
+# subtitle exports play). Idempotent; needs root (or sudo).
 set -euo pipefail
 need=()
 pkg-config --exists libsodium 2>/dev/null || need+=(libsodium-dev pkg-config)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -13,7 +15,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # Test helpers only: Python's `cryptography` and PyNaCl are the independent
 # implementation the format tests cross-check against; scipy's MILP solver is
-# the attacker that works out hidden stats cells. Debian's package when the
+# the attacker that works out hidden stats cells; `srt` and `webvtt-py` are the
+# subtitle parsers the exports must satisfy. Debian's package when the
 # python3 is Debian's, else pip.
 pyneed() { # module debian-package pip-package
   python3 -c "import $1" 2>/dev/null && return 0
@@ -27,3 +30,5 @@ pyneed() { # module debian-package pip-package
 pyneed cryptography python3-cryptography cryptography
 pyneed nacl.bindings python3-nacl pynacl
 pyneed scipy.optimize python3-scipy scipy
+pyneed srt python3-srt srt
+pyneed webvtt python3-webvtt webvtt-py
