@@ -9,6 +9,11 @@ enum CandidateFinder {
     private static let honorificStarts: Set<UInt32> = Set("씨님동선".unicodeScalars.map(\.value))
     private static let titles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Professor", "Mister", "Madam", "Comrade"]
 
+    private static let lowerTitles = Set(titles.map { $0.lowercased() })
+
+    /// Whether a lower-cased word is a title (Mr, Dr, Professor …).
+    static func isTitle(_ word: String) -> Bool { lowerTitles.contains(word) }
+
     /// Whether each Hangul syllable is a common surname (table, not a hash lookup: this is hot).
     private static let surnameTable: [Bool] = {
         var t = [Bool](repeating: false, count: 11172)

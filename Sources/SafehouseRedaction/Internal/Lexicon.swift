@@ -24,6 +24,11 @@ final class Lexicon: Sendable {
     let identifiers: [IdentifierInfo]
     let relativeCount: Int
     let placeCount: Int
+    /// Lower-cased words of the names and aliases of subjects who agreed to be named,
+    /// minus every word that also belongs to a protected person (a subject, alias or
+    /// relative without that consent). A review candidate made only of these words (and
+    /// titles) is a named subject, not an unknown name.
+    let namedWords: Set<String>
 
     init(_ input: [RedactionSubject]) {
         var b = LexiconBuilder()
@@ -37,6 +42,27 @@ final class Lexicon: Sendable {
         identifiers = b.identifiers
         relativeCount = b.relativeKeys.count
         placeCount = b.placeKeys.count
+        namedWords = Self.namedWords(input.map(\.entry))
+    }
+
+    static func words(_ s: String) -> [String] {
+        s.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+
+    static func namedWords(_ entries: [SubjectEntry]) -> Set<String> {
+        var named = Set<String>(), protected = Set<String>()
+        for e in entries {
+            let people = [e.name] + e.aliases
+            if e.consent == .named { named.formUnion(people.flatMap(words)) } else { protected.formUnion(people.flatMap(words)) }
+            protected.formUnion(e.relatives.flatMap(words))
+        }
+        return named.subtracting(protected)
+    }
+
+    /// Whether a review candidate is only a named subject's words, with titles.
+    func isNamedSubject(_ candidate: String) -> Bool {
+        let w = Self.words(candidate).filter { !CandidateFinder.isTitle($0) }
+        return !w.isEmpty && w.allSatisfy(namedWords.contains)
     }
 
     /// Stable lines describing every pattern, for the lexicon digest.

@@ -212,10 +212,12 @@ struct RedactionSession {
             throw RedactionError.leakCheckFailed(cue: base + k + 1, kind: kind)
         }
 
-        // Pass 4: candidates in cue order, each distinct text once.
+        // Pass 4: candidates in cue order, each distinct text once; a subject who agreed
+        // to be named is known, not a candidate.
         for k in work.indices {
-            for c in work[k].speakerCandidates where seenCandidates.insert(c.text).inserted { candidates.append(c) }
-            for c in work[k].textCandidates where seenCandidates.insert(c.text).inserted { candidates.append(c) }
+            for c in work[k].speakerCandidates + work[k].textCandidates where seenCandidates.insert(c.text).inserted {
+                if !lex.isNamedSubject(c.text) { candidates.append(c) }
+            }
         }
         cuesBefore += cues.count
         return Transcript(cues: out)
