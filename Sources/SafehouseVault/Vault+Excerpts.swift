@@ -426,9 +426,7 @@ extension Vault {
             }
             payload.pseudonyms = payload.pseudonyms.map { map[$0] ?? $0 }
         }
-        // The timing rules again: nothing changes for an excerpt approved with them, and one
-        // approved before them (cues without ends, or ending at their start) exports playable cues.
-        let transcript = Transcript(cues: SubtitleTiming.normalized(payload.cues))
+        let transcript = Self.exportTranscript(payload)
         // Fail closed at export too: the pattern detectors (no identities needed) rescan the text.
         do { try Redactor(subjects: []).leakCheck(transcript) } catch {
             try store.write { db in
@@ -480,6 +478,13 @@ extension Vault {
         }
         try audit(actor: officer, action: "trace", objects: [excerptID] + hits.map(\.fingerprint.compact), outcome: .ok)
         return hits
+    }
+
+    /// The cues an export writes: the payload's after the timing rules. Nothing changes for an
+    /// excerpt approved with the rules; one approved before them (txt cues without ends, SRT
+    /// cues ending at their start) exports playable cues.
+    static func exportTranscript(_ p: ExcerptPayload) -> Transcript {
+        Transcript(cues: SubtitleTiming.normalized(p.cues))
     }
 
     /// Writes an excerpt in `format`; `transcript` holds the cues to write (the payload's, after the
