@@ -43,8 +43,7 @@ extension Transcript {
             out.append(contentsOf: " --> ".utf8)
             Transcript.appendClock(cue.end ?? s, fraction: 0x2C, into: &out)
             out.append(0x0A)
-            if let sp = cue.speaker { out.append(contentsOf: sp.utf8); out.append(0x3A); out.append(0x20) }
-            out.append(contentsOf: cue.text.utf8)
+            Transcript.appendSubtitleText(cue, voice: false, into: &out)
             out.append(0x0A); out.append(0x0A)
         }
     }

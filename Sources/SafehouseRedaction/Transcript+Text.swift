@@ -48,11 +48,11 @@ extension Transcript {
         return (ms, line[u.index(u.startIndex, offsetBy: skip)...])
     }
 
-    func renderText(into out: inout [UInt8]) {
+    func renderText(into out: inout [UInt8], stamps: TextStamps) {
         for cue in cues {
             if let s = cue.start {
                 out.append(0x5B)
-                Transcript.appendClock(s, fraction: s % 1000 == 0 ? nil : 0x2E, into: &out)
+                Transcript.appendClock(s, fraction: stamps == .shortest && s % 1000 == 0 ? nil : 0x2E, into: &out)
                 out.append(0x5D); out.append(0x20)
                 if let sp = cue.speaker { out.append(contentsOf: sp.utf8); out.append(0x3A); out.append(0x20) }
             } else if let sp = cue.speaker {

@@ -57,8 +57,7 @@ extension Transcript {
             out.append(contentsOf: " --> ".utf8)
             Transcript.appendClock(cue.end ?? s, fraction: 0x2E, into: &out)
             out.append(0x0A)
-            if let sp = cue.speaker { out.append(contentsOf: "<v ".utf8); out.append(contentsOf: sp.utf8); out.append(0x3E) }
-            out.append(contentsOf: cue.text.utf8)
+            Transcript.appendSubtitleText(cue, voice: true, into: &out)
             out.append(0x0A); out.append(0x0A)
         }
     }

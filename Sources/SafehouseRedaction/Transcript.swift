@@ -57,10 +57,21 @@ public struct Transcript: Sendable, Equatable {
         return lines
     }
 
+    /// How the txt writer spells a cue's start.
+    public enum TextStamps: Sendable {
+        /// `[hh:mm:ss]` for a whole second, `[hh:mm:ss.mmm]` otherwise: a `[hh:mm:ss]` source
+        /// redacts back to the same stamps.
+        case shortest
+        /// Always `[hh:mm:ss.mmm]`: one style for every line (excerpt exports).
+        case milliseconds
+    }
+
     /// Writes the transcript back in `format` (ending with a newline).
-    public func render(_ format: TranscriptFormat) -> String {
+    /// - Parameter textStamps: the stamp style of the txt format (SRT and WebVTT always write
+    ///   `hh:mm:ss,mmm` and `hh:mm:ss.mmm`).
+    public func render(_ format: TranscriptFormat, textStamps: TextStamps = .shortest) -> String {
         var out: [UInt8] = []
-        render(format, continuing: false, cuesBefore: 0, into: &out)
+        render(format, continuing: false, cuesBefore: 0, textStamps: textStamps, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -69,12 +80,13 @@ public struct Transcript: Sendable, Equatable {
     /// With `continuing` the block is not the start of the file (WebVTT gets no header);
     /// `cuesBefore` is how many cues the earlier blocks held (SRT numbers go on from there).
     /// Concatenating the blocks gives the same text as rendering all cues at once.
-    public func render(_ format: TranscriptFormat, continuing: Bool, cuesBefore: Int, into out: inout [UInt8]) {
+    public func render(_ format: TranscriptFormat, continuing: Bool, cuesBefore: Int, textStamps: TextStamps = .shortest,
+                       into out: inout [UInt8]) {
         var bytes = 0
         for c in cues { bytes += c.text.utf8.count + (c.speaker?.utf8.count ?? 0) + 48 }
         out.reserveCapacity(out.count + bytes + 16)
         switch format {
-        case .txt: renderText(into: &out)
+        case .txt: renderText(into: &out, stamps: textStamps)
         case .srt: renderSRT(into: &out, firstNumber: cuesBefore + 1)
         case .vtt: renderVTT(into: &out, header: !continuing)
         }
@@ -174,8 +186,25 @@ extension Transcript {
         }
     }
 
+    /// Appends a subtitle cue's speaker label (`SPEAKER: ` for SRT, `<v SPEAKER>` for WebVTT)
+    /// and text, leaving out lines that are empty or white space: a blank line ends a cue in
+    /// both formats, so a txt paragraph break must not reach them.
+    static func appendSubtitleText(_ cue: Cue, voice: Bool, into out: inout [UInt8]) {
+        if let sp = cue.speaker {
+            if voice { out.append(contentsOf: "<v ".utf8); out.append(contentsOf: sp.utf8); out.append(0x3E) }
+            else { out.append(contentsOf: sp.utf8); out.append(0x3A); out.append(0x20) }
+        }
+        guard cue.text.utf8.contains(0x0A) || SubtitleTiming.isBlank(cue.text) else {
+            out.append(contentsOf: cue.text.utf8)
+            return
+        }
+        let lines = cue.text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !SubtitleTiming.isBlank($0) }
+        out.append(contentsOf: lines.joined(separator: "\n").utf8)
+    }
+
     /// Formats milliseconds as `hh:mm:ss` + separator + `mmm` (or no fraction when `fraction` is nil).
-    static func clock(_ ms: Int, fraction: Character?) -> String {
+    public static func clock(_ ms: Int, fraction: Character?) -> String {
         let h = ms / 3_600_000, m = ms / 60_000 % 60, s = ms / 1000 % 60, f = ms % 1000
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var out = "\(two(h)):\(two(m)):\(two(s))"

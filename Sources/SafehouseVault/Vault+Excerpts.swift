@@ -90,9 +90,13 @@ extension Vault {
         do { transcript = try Transcript.parse(text, format: format) } catch {
             throw VaultError.badData(object: object, hint: "the transcript does not parse as \(format.rawValue): \(error)")
         }
+        // Where the source goes on after the excerpt: its last cue ends there rather than after
+        // an estimate (Docs/FORMAT.md, "Cue timing").
+        var followedBy: Int? = nil
         if let (from, to) = range {
             let whole = transcript
             transcript = transcript.slice(fromMs: from, toMs: to)
+            followedBy = SubtitleTiming.nextStart(after: transcript.cues, in: whole.cues)
             guard to > from, !transcript.cues.isEmpty else {
                 // An excerpt of nothing would export as an empty file with exit 0.
                 let last = whole.cues.compactMap { $0.end ?? $0.start }.max() ?? 0
@@ -163,7 +167,9 @@ extension Vault {
             policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
             lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
             unknownNamesAccepted: unknown.isEmpty ? nil : unknown.count)
-        let payload = ExcerptPayload(format: format.rawValue, cues: result.transcript.cues,
+        // Ends are fixed here, in the signed payload, from the redacted text (a reading-time
+        // estimate never measures a name that was replaced).
+        let payload = ExcerptPayload(format: format.rawValue, cues: SubtitleTiming.normalized(result.transcript.cues, followedBy: followedBy),
                                      pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let bytes = [UInt8](try enc.encode(payload))
@@ -420,7 +426,7 @@ extension Vault {
             }
             payload.pseudonyms = payload.pseudonyms.map { map[$0] ?? $0 }
         }
-        let transcript = Transcript(cues: payload.cues)
+        let transcript = Self.exportTranscript(payload)
         // Fail closed at export too: the pattern detectors (no identities needed) rescan the text.
         do { try Redactor(subjects: []).leakCheck(transcript) } catch {
             try store.write { db in
@@ -474,24 +480,33 @@ extension Vault {
         return hits
     }
 
+    /// The cues an export writes: the payload's after the timing rules. Nothing changes for an
+    /// excerpt approved with the rules; one approved before them (txt cues without ends, SRT
+    /// cues ending at their start) exports playable cues.
+    static func exportTranscript(_ p: ExcerptPayload) -> Transcript {
+        Transcript(cues: SubtitleTiming.normalized(p.cues))
+    }
+
+    /// Writes an excerpt in `format`; `transcript` holds the cues to write (the payload's, after the
+    /// timing rules), `p` the provenance and pseudonyms.
     static func render(_ p: ExcerptPayload, transcript: Transcript, format: ExportFormat, excerptID: String) -> String {
         switch format {
-        case .txt: return transcript.render(.txt)
+        case .txt: return transcript.render(.txt, textStamps: .milliseconds)
         case .srt: return transcript.render(.srt)
         case .vtt: return transcript.render(.vtt)
         case .json:
             struct Out: Encodable { let excerpt: String; let cues: [Cue]; let speakers: [String]; let pseudonyms: [String]; let provenance: RecordMetadata.Provenance }
             let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-            let speakers = Array(Set(p.cues.compactMap(\.speaker))).sorted()
-            let data = (try? enc.encode(Out(excerpt: excerptID, cues: p.cues, speakers: speakers, pseudonyms: p.pseudonyms, provenance: p.provenance))) ?? Data()
+            let speakers = Array(Set(transcript.cues.compactMap(\.speaker))).sorted()
+            let data = (try? enc.encode(Out(excerpt: excerptID, cues: transcript.cues, speakers: speakers, pseudonyms: p.pseudonyms, provenance: p.provenance))) ?? Data()
             return String(decoding: data, as: UTF8.self) + "\n"
         case .md:
             var s = "# Excerpt \(excerptID)\n\n"
             s += "- Source record: `\(p.provenance.sourceRecord)`\n- Range: \(p.provenance.range ?? "whole transcript")\n"
             s += "- Approved: \(p.provenance.approvedAt) by `\(p.provenance.approver)`\n"
             s += "- Subjects (pseudonyms): \(p.pseudonyms.isEmpty ? "none" : p.pseudonyms.joined(separator: ", "))\n\n"
-            for c in p.cues {
-                let t = c.start.map { "`\(clock($0))` " } ?? ""
+            for c in transcript.cues {
+                let t = c.start.map { s in "`\(Transcript.clock(s, fraction: "."))–\(Transcript.clock(c.end ?? s, fraction: "."))` " } ?? ""
                 let who = c.speaker.map { "**\($0):** " } ?? ""
                 s += "\(t)\(who)\(c.text.replacingOccurrences(of: "\n", with: "  \n"))\n\n"
             }
