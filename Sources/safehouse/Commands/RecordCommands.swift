@@ -39,11 +39,18 @@ struct Seal: ParsableCommand {
 }
 
 struct Open: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Decrypt a record you hold a key slot for.")
+    static let configuration = CommandConfiguration(
+        abstract: "Decrypt a record you hold a key slot for.",
+        discussion: """
+            With --out FILE the file appears only once the whole record verified. With --out - the plaintext goes to \
+            standard output (refused when that is a terminal): a record up to 16 MiB is written only after it verified \
+            completely; a larger one is written chunk by chunk, each chunk authenticated before it is written, so a \
+            failure midway (exit 65) leaves what was already written on standard output.
+            """)
     @Argument(help: "The record id.") var record: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
-    @Option(help: "Where to write the plaintext.") var out: String
+    @Option(help: ArgumentHelp(OutputTarget.help("Where to write the plaintext"))) var out: String
     @Option(help: "START:LENGTH — decrypt only these plaintext bytes (random access; each chunk read is authenticated).") var bytes: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(help: "No progress bar.") var quiet = false
@@ -56,14 +63,11 @@ struct Open: ParsableCommand {
                 guard p.count == 2, let s = UInt64(p[0]), let l = UInt64(p[1]) else { throw VaultError.usage("--bytes takes START:LENGTH in bytes") }
                 range = (s, l)
             }
+            let destination = try OutputTarget.destination(out, overwrite: force)
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
-            if let (s, l) = range {
-                _ = try v.open(id: record, bytes: s, length: l, to: out, by: me, overwrite: force)
-                return
-            }
             let bar = ProgressBar(label: "opening", quiet: quiet)
-            _ = try v.open(id: record, to: out, by: me, overwrite: force, progress: bar.update)
+            _ = try v.open(id: record, to: destination, range: range.map { (start: $0.0, length: $0.1) }, by: me, progress: bar.update)
         }
     }
 }
