@@ -107,9 +107,8 @@ extension Vault {
     /// Seals a file as a record. Returns the record id.
     public func seal(file path: String, request: SealRequest, by sealer: Identity,
                      progress: ((UInt64, UInt64) -> Void)? = nil) throws -> String {
-        guard RecordMetadata.validCountry(request.country) else {
-            throw VaultError.usage("--country takes an ISO 3166 alpha-2 code such as KR, US, CN, JP, GB")
-        }
+        var request = request
+        request.country = try CountryCode.normalized(request.country)
         if request.status != nil, request.kind != .legal { throw VaultError.usage("--status applies to --kind legal only") }
         if let r = request.rating, !(1...5).contains(r) { throw VaultError.usage("--rating takes 1 to 5") }
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)

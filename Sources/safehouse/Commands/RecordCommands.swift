@@ -73,18 +73,28 @@ struct Open: ParsableCommand {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List records; details appear for those you hold a slot for.")
+    static let configuration = CommandConfiguration(
+        abstract: "List records; details appear for those you hold a slot for.",
+        discussion: """
+            One line per record: ID TYPE KIND COUNTRY SUBJECT SIZE SEALED-AT STATUS FILE-NAME (tab-separated, `-` for none) \
+            for records you hold a slot for; ID TYPE (sealed: …) SIZE for the others. Without --identity (nor \
+            $SAFEHOUSE_IDENTITY) no key is unlocked and every record shows id, type and size only.
+            """)
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Flag(help: "JSON output.") var json = false
-    @Option(help: "Only this kind.") var kind: RecordKind?
-    @Option(help: "Only this country.") var country: String?
-    @Option(help: "Only this subject pseudonym.") var subject: String?
+    @Option(help: "Only this kind (needs a key).") var kind: RecordKind?
+    @Option(help: "Only this country, e.g. KR or kr (needs a key).") var country: String?
+    @Option(help: "Only this subject pseudonym (needs a key).") var subject: String?
 
     func run() throws {
         try guarded {
+            let country = try country.map(CountryCode.normalized)
             let v = try vault.open()
-            let me = try id.unlock(auditIn: v)
+            let me = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
+            if me == nil, kind != nil || country != nil || subject != nil {
+                throw VaultError.usage("--kind, --country and --subject filter on sealed details: pass --identity KEY")
+            }
             let rows = try v.list(by: me).filter { r in
                 (kind == nil || r.metadata?.kind == kind) && (country == nil || r.metadata?.country == country)
                     && (subject == nil || r.metadata?.subject == subject)
@@ -96,13 +106,20 @@ struct List: ParsableCommand {
             }
             for r in rows {
                 if let m = r.metadata {
-                    let fields = [r.type, m.kind?.rawValue ?? "-", m.country ?? "-", m.subject ?? "-", "\(r.size)", m.sealedAt, m.status ?? ""]
-                    Output.print(([r.id] + fields).joined(separator: "\t").trimmingCharacters(in: .whitespaces))
+                    let fields = [r.type, m.kind?.rawValue, m.country, m.subject, "\(r.size)", m.sealedAt, m.status, m.fileName.map(Self.printable)]
+                    Output.print(([r.id] + fields.map { $0.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }).joined(separator: "\t"))
                 } else {
-                    Output.print("\(r.id)\t\(r.type)\t(sealed: no key slot for you)\t\(r.size)")
+                    Output.print("\(r.id)\t\(r.type)\t(sealed: \(me == nil ? "no key given" : "no key slot for you"))\t\(r.size)")
                 }
             }
         }
+    }
+}
+
+extension List {
+    /// A file name on one line: control characters (tab, newline …) read `?`.
+    static func printable(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 }
 
