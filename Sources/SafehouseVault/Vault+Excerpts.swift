@@ -345,8 +345,7 @@ extension Vault {
     }
 
     static func parseDay(_ s: String) throws -> Date {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
-        guard s.count == 10, let d = f.date(from: s) else { throw VaultError.usage("dates are YYYY-MM-DD (got \(s))") }
+        guard let d = DateArgument.day(s) else { throw VaultError.usage("dates are YYYY-MM-DD (got \(s))") }
         return d
     }
 
