@@ -72,6 +72,25 @@ struct UsageAndDryRunTests {
             + "safehouse: hint: give a member's name or a fingerprint prefix (`safehouse team list`), or `vault` for the vault's device key\n")
     }
 
+    @Test func noVaultHereNamesThePathTriedAndTheWayOut() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.installKeys()
+        let export = ["team", "export", "--out", sb.file("team.keys"), "--identity", sb.file("olga")]
+        let byDefault = try sb.run(export)
+        #expect(byDefault.status == 66 && byDefault.stdout.isEmpty, "\(byDefault)")
+        #expect(byDefault.stderr == "safehouse: error: vault \(sb.path)/xdg/safehouse/vault does not exist\n"
+            + "safehouse: hint: no --vault was given and $SAFEHOUSE_VAULT is not set, so the per-user default was tried: "
+            + "pass --vault DIR (e.g. --vault hq) or set SAFEHOUSE_VAULT=DIR\n", "\(byDefault)")
+        let byEnv = try sb.run(export, env: ["SAFEHOUSE_VAULT": sb.file("elsewhere")])
+        #expect(byEnv.status == 66 && byEnv.stderr == "safehouse: error: vault \(sb.file("elsewhere")) does not exist\n"
+            + "safehouse: hint: $SAFEHOUSE_VAULT names it: set it to your vault's folder or pass --vault DIR "
+            + "(or create one with `safehouse init --vault \(sb.file("elsewhere")) …`)\n", "\(byEnv)")
+        let byFlag = try sb.run(export + ["--vault", sb.file("hqq")])
+        #expect(byFlag.status == 66 && byFlag.stderr.hasSuffix("safehouse: hint: check the --vault path, or create one with `safehouse init --vault \(sb.file("hqq")) …`\n"), "\(byFlag)")
+        #expect(!sb.exists("team.keys"))
+    }
+
     /// A member's fingerprint as `team list --json` prints it.
     func fingerprint(_ sb: Sandbox, _ name: String) throws -> String {
         let r = try sb.run(["team", "list", "--vault", sb.file("hq"), "--json"], passphrase: .none)

@@ -76,7 +76,7 @@ struct AuditCommand: ParsableCommand {
                     guard vault == nil else { throw VaultError.usage("give --vault or --file, not both") }
                     result = try Vault.verifyExportedLog(path: file, checkpointText: cpText, checkpointObject: checkpoint ?? "checkpoint")
                 } else {
-                    let v = try Vault.open(at: VaultOption.resolve(vault))
+                    let v = try VaultOption.open(vault)
                     result = try cpText.map { try v.verifyAuditLog(checkpointText: $0, object: checkpoint ?? "checkpoint") } ?? v.verifyAuditLog(checkpoint: nil)
                 }
                 switch result {
