@@ -51,12 +51,17 @@ struct Subject: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List pseudonyms (with category, consent and country for identity holders).")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
+        @Flag(help: "JSON output: a list of {pseudonym, category, consent, country} (null where hidden or unset).") var json = false
 
         func run() throws {
             try guarded {
                 let v = try vault.open()
                 let me = try id.unlock(auditIn: v)
-                for s in try v.subjects(by: me, reveal: false) {
+                let rows = try v.subjects(by: me, reveal: false)
+                if json {
+                    return try Output.json(rows.map { ["pseudonym": $0.pseudonym, "category": $0.category, "consent": $0.consent, "country": $0.country] })
+                }
+                for s in rows {
                     Output.print([s.pseudonym, s.category ?? "-", s.consent ?? "-", s.country ?? "-"].joined(separator: "\t"))
                 }
             }
