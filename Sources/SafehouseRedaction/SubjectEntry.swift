@@ -33,15 +33,21 @@ public struct SubjectEntry: Codable, Sendable, Equatable {
         self.country = country
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, aliases, relatives, places, identifiers, consent, category, country
     }
+
+    /// The fields a subject may have, in sheet order.
+    public static let fieldNames = CodingKeys.allCases.map(\.rawValue)
 
     public init(from decoder: any Decoder) throws {
         let at = SubjectEntry.position(decoder.codingPath)
         let c: KeyedDecodingContainer<CodingKeys>
         do { c = try decoder.container(keyedBy: CodingKeys.self) }
         catch { throw RedactionError.malformedSheet(reason: "\(at) is not an object") }
+        if let unknown = try decoder.container(keyedBy: SheetKey.self).allKeys.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
+            throw RedactionError.malformedSheet(reason: "\(at): " + SheetKey.unknownField(unknown.stringValue, known: SubjectEntry.fieldNames))
+        }
         func string(_ key: CodingKeys) throws -> String? {
             guard c.contains(key) else { return nil }
             if try c.decodeNil(forKey: key) { return nil }
@@ -72,21 +78,23 @@ public struct SubjectEntry: Codable, Sendable, Equatable {
         identifiers = try list(.identifiers)
         if let raw = try string(.consent) {
             guard let v = Consent(rawValue: raw) else {
-                throw RedactionError.malformedSheet(reason: "\(at): 'consent' must be named, pseudonym or withdrawn")
+                throw RedactionError.malformedSheet(reason: "\(at): 'consent' must be one of \(Consent.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             consent = v
         } else { consent = .pseudonym }
         if let raw = try string(.category) {
             guard let v = SubjectCategory(rawValue: raw) else {
-                throw RedactionError.malformedSheet(reason: "\(at): 'category' is not a known category")
+                throw RedactionError.malformedSheet(reason: "\(at): 'category' must be one of \(SubjectCategory.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             category = v
         } else { category = .other }
         if let raw = try string(.country) {
-            guard raw.unicodeScalars.count == 2, raw.unicodeScalars.allSatisfy({ $0.value >= 0x41 && $0.value <= 0x5A }) else {
-                throw RedactionError.malformedSheet(reason: "\(at): 'country' must be an ISO 3166 alpha-2 code in capitals")
+            // Either case is accepted and stored in capitals (`cn` → `CN`).
+            let upper = raw.unicodeScalars.map { (0x61...0x7A).contains($0.value) ? $0.value - 0x20 : $0.value }
+            guard upper.count == 2, upper.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+                throw RedactionError.malformedSheet(reason: "\(at): 'country' must be an ISO 3166 alpha-2 code: two letters such as KR or CN")
             }
-            country = raw
+            country = String(decoding: upper.map { UInt8($0) }, as: UTF8.self)
         } else { country = nil }
     }
 

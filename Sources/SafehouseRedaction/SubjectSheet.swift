@@ -15,6 +15,9 @@ public struct SubjectSheet: Codable, Sendable, Equatable {
         guard let c = try? decoder.container(keyedBy: CodingKeys.self) else {
             throw RedactionError.malformedSheet(reason: "the top level must be an object with a 'subjects' list")
         }
+        if let unknown = try decoder.container(keyedBy: SheetKey.self).allKeys.first(where: { $0.stringValue != "subjects" }) {
+            throw RedactionError.malformedSheet(reason: "the top level: " + SheetKey.unknownField(unknown.stringValue, known: ["subjects"]))
+        }
         guard c.contains(.subjects), var list = try? c.nestedUnkeyedContainer(forKey: .subjects) else {
             throw RedactionError.malformedSheet(reason: "'subjects' must be a list")
         }
@@ -38,6 +41,9 @@ public struct SubjectSheet: Codable, Sendable, Equatable {
         } catch let e as RedactionError {
             throw e
         } catch {
+            if let f = JSONSyntax.firstError(in: [UInt8](data)) {
+                throw RedactionError.malformedSheet(reason: "JSON syntax error at line \(f.line), column \(f.column): expected \(f.expected)")
+            }
             throw RedactionError.malformedSheet(reason: "not valid JSON, or a value has the wrong type")
         }
     }

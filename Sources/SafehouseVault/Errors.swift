@@ -4,8 +4,12 @@
 public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Usage problem detected by the library (exit 64).
     case usage(String)
+    /// A usage problem with a hint showing the expected form (exit 64).
+    case usageWithHint(String, hint: String)
     /// Malformed, tampered or unauthenticated data (exit 65).
     case badData(object: String, hint: String)
+    /// A file the user wrote (a subject sheet) that does not parse: what and where (exit 65).
+    case malformed(object: String, reason: String, hint: String)
     /// An input file or record does not exist (exit 66).
     case missing(object: String, hint: String)
     /// An output cannot be created (exit 73).
@@ -20,8 +24,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The CLI exit code for this error.
     public var exitCode: Int32 {
         switch self {
-        case .usage: return 64
-        case .badData: return 65
+        case .usage, .usageWithHint: return 64
+        case .badData, .malformed: return 65
         case .missing: return 66
         case .cannotCreate: return 73
         case .io: return 74
@@ -33,8 +37,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A one-line message without secrets.
     public var message: String {
         switch self {
-        case .usage(let m): return m
+        case .usage(let m), .usageWithHint(let m, _): return m
         case .badData(let o, _): return "\(o): bad or tampered data"
+        case .malformed(let o, let r, _): return "\(o): \(r)"
         case .missing(let o, _): return "\(o) does not exist"
         case .cannotCreate(let o, let h): return "cannot create \(o): \(h)"
         case .io(let o, let d): return "I/O error on \(o): \(d)"
@@ -46,7 +51,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A suggestion for the user, if any.
     public var hint: String? {
         switch self {
-        case .badData(_, let h), .missing(_, let h), .refused(_, _, let h): return h.isEmpty ? nil : h
+        case .badData(_, let h), .missing(_, let h), .refused(_, _, let h), .usageWithHint(_, let h), .malformed(_, _, let h): return h.isEmpty ? nil : h
         case .io: return "check free disk space, permissions and the device; nothing was left behind"
         default: return nil
         }

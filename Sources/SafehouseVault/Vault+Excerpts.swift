@@ -351,8 +351,7 @@ extension Vault {
     }
 
     static func parseDay(_ s: String) throws -> Date {
-        let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
-        guard s.count == 10, let d = f.date(from: s) else { throw VaultError.usage("dates are YYYY-MM-DD (got \(s))") }
+        guard let d = DateArgument.day(s) else { throw VaultError.usage("dates are YYYY-MM-DD (got \(s))") }
         return d
     }
 
@@ -361,6 +360,13 @@ extension Vault {
     /// - Parameter perRecipient: replace each pseudonym by one derived for this member,
     ///   so a leaked copy tells whose it was (`traceLeak`).
     public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool,
+                              perRecipient: Bool = false) throws {
+        try exportExcerpt(excerptID: excerptID, format: format, to: .file(path, overwrite: overwrite), by: member, perRecipient: perRecipient)
+    }
+
+    /// Exports an excerpt to a file or standard output; see the path-based form.
+    /// Standard output gets the text only after the audit entry is durable.
+    public func exportExcerpt(excerptID: String, format: ExportFormat, to destination: OutputDestination, by member: Identity,
                               perRecipient: Bool = false) throws {
         let object = "excerpt \(excerptID)"
         // Grants first: an editor without one is refused as such, before any key slot is tried.
@@ -435,13 +441,11 @@ extension Vault {
             }
         }
         let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
-        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600)
-        try out.write(Array(rendered.utf8))
-        try out.flush()
-        try store.write { db in
-            try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
+        try destination.write(Array(rendered.utf8), mode: 0o600) {
+            try store.write { db in
+                try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
+            }
         }
-        try out.commit(overwrite: overwrite)
     }
 
     /// Per-recipient pseudonyms: keyed BLAKE2b of the member and the pseudonym, under

@@ -107,9 +107,8 @@ extension Vault {
     /// Seals a file as a record. Returns the record id.
     public func seal(file path: String, request: SealRequest, by sealer: Identity,
                      progress: ((UInt64, UInt64) -> Void)? = nil) throws -> String {
-        guard RecordMetadata.validCountry(request.country) else {
-            throw VaultError.usage("--country takes an ISO 3166 alpha-2 code such as KR, US, CN, JP, GB")
-        }
+        var request = request
+        request.country = try CountryCode.normalized(request.country)
         if request.status != nil, request.kind != .legal { throw VaultError.usage("--status applies to --kind legal only") }
         if let r = request.rating, !(1...5).contains(r) { throw VaultError.usage("--rating takes 1 to 5") }
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
@@ -307,6 +306,36 @@ extension Vault {
         return opened.metadata
     }
 
+    /// Decrypts a record, or plaintext bytes `range` of it, to `destination`.
+    /// To a file: as the path-based `open`s. To standard output: the audit entry is
+    /// written before the first byte; a record up to 16 MiB is written only once its
+    /// whole body and signature verified, a larger one batch by batch as each batch
+    /// authenticates, so a failure midway leaves the batches already written.
+    public func open(id: String, to destination: OutputDestination, range: (start: UInt64, length: UInt64)? = nil,
+                     by identity: Identity, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> RecordMetadata {
+        if case .file(let path, let overwrite) = destination {
+            if let range { return try open(id: id, bytes: range.start, length: range.length, to: path, by: identity, overwrite: overwrite) }
+            return try open(id: id, to: path, by: identity, overwrite: overwrite, progress: progress)
+        }
+        let opened = try access(id: id, identity: identity, action: "open")
+        let objects = [id] + (range.map { ["bytes:\($0.start):\($0.length)"] } ?? [])
+        let sink = StandardOutputSink { [store] in
+            try store.write { db in try self.appendAudit(db, actor: identity, action: "open", objects: objects, outcome: .ok) }
+        }
+        if let range {
+            let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
+            defer { close(fd) }
+            try BodyCodec.decryptRange(from: fd, header: opened.header,
+                                       cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+                                       start: range.start, length: range.length, object: "record \(id)", sink: sink.take)
+        } else {
+            try decryptBody(opened, progress: progress, sink: sink.take)
+        }
+        try sink.finish()
+        return opened.metadata
+    }
+
     /// Resolves and unlocks an object for `identity`, auditing refusals.
     func access(id: String, identity: Identity, action: String, allowedTypes: Set<ObjectType> = [.record]) throws -> OpenedObject {
         try store.write { db in
@@ -348,10 +377,12 @@ extension Vault {
     }
 
     /// Lists the vault's records; metadata is decrypted where `identity` holds a slot.
+    /// Without an identity every header is still parsed and its signer verified, so
+    /// ids, types and plaintext sizes show without a key.
     public func list(by identity: Identity?, types: Set<ObjectType> = [.record, .excerpt]) throws -> [RecordListing] {
         try store.write { db in
             if let identity { _ = try requireMember(identity, db, action: "list", objects: []) }
-            let out = try objects(db, types: types, readableBy: identity).map {
+            let out = try objects(db, types: types, readableBy: identity, verifyHeaders: true).map {
                 RecordListing(id: $0.id, type: $0.type.label, size: $0.header?.plaintextLength ?? $0.length, metadata: $0.metadata)
             }
             if let identity { try appendAudit(db, actor: identity, action: "list", objects: [], outcome: .ok) }
@@ -374,7 +405,8 @@ extension Vault {
     /// its signer verified, and the metadata of those the identity holds a slot for.
     /// One query for all rows, and the Ed25519 checks and slot openings on all cores
     /// (the slots one by one when a key agent holds the key: one socket).
-    func objects(_ db: Database, types: Set<ObjectType>, readableBy identity: Identity?) throws -> [StoredObject] {
+    /// - Parameter verifyHeaders: parse and verify the headers even without an identity.
+    func objects(_ db: Database, types: Set<ObjectType>, readableBy identity: Identity?, verifyHeaders: Bool = false) throws -> [StoredObject] {
         var items: [StoredObject] = []
         for row in try Row.fetchAll(db, sql: "SELECT id, type, body_length, header FROM objects ORDER BY rowid") {
             let id: String = try row.value("id", of: "objects table")
@@ -386,7 +418,7 @@ extension Vault {
             guard length >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its body length in the database is negative (damaged or edited)") }
             items.append(StoredObject(id: id, type: t, length: UInt64(length), rawHeader: [UInt8](try row.value("header", of: "record \(id)") as Data)))
         }
-        guard let identity else { return items }
+        guard identity != nil || verifyHeaders else { return items }
         let ms = try members(db)
         let open: (StoredObject) throws -> StoredObject = { item in
             var item = item
@@ -396,11 +428,11 @@ extension Vault {
             }
             try self.verifyHeaderSigner(header, members: ms)
             item.header = header
-            if !identity.usesAgent { item.metadata = try self.unlockObject(header, identity: identity)?.metadata }
+            if let identity, !identity.usesAgent { item.metadata = try self.unlockObject(header, identity: identity)?.metadata }
             return item
         }
         var out = try Self.concurrentMap(items, open)
-        if identity.usesAgent {
+        if let identity, identity.usesAgent {
             for i in out.indices { out[i].metadata = try unlockObject(out[i].header!, identity: identity)?.metadata }
         }
         return out

@@ -3,6 +3,7 @@
 // stdout carries only requested data; messages go to stderr as
 // `safehouse: error: …` / `safehouse: hint: …`. Exit codes follow the CLI contract.
 import ArgumentParser
+import Foundation
 import SafehouseCrypto
 
 @main
@@ -22,6 +23,13 @@ struct Safehouse: ParsableCommand {
         Sodium.hardenProcess()
         do {
             var command = try parseAsRoot()
+            // A command group without its subcommand (bare `safehouse`, `safehouse team`)
+            // is a usage error: the help goes to stderr, exit 64.
+            let type = Swift.type(of: command)
+            if !type.configuration.subcommands.isEmpty {
+                FileHandle.standardError.write(Data((helpMessage(for: type) + "\n").utf8))
+                exit(withError: ExitCode(64))
+            }
             try command.run()
             exit(withError: nil)
         } catch {

@@ -91,12 +91,17 @@ struct Agent: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Say whether the key's agent runs and for how long (exit 66 if none).")
         @OptionGroup var id: IdentityOptions
+        @Flag(help: "JSON output: {fingerprint, running, secondsLeft, socket}.") var json = false
 
         func run() throws {
             try guarded {
                 let header = try KeyFile.readHeader(path: try id.requirePath())
                 guard let c = try KeyAgentClient.connect(for: header.fingerprint) else {
                     throw VaultError.missing(object: "key agent for \(header.fingerprint)", hint: "start one with `safehouse agent start`")
+                }
+                if json {
+                    return try Output.json(AgentStatusRow(fingerprint: header.fingerprint.description, running: true,
+                                                          secondsLeft: c.secondsLeft, socket: c.socketPath))
                 }
                 Output.print("running\t\(c.secondsLeft) s left\t\(c.socketPath)")
             }
@@ -142,6 +147,14 @@ struct Agent: ParsableCommand {
             for fd in names.compactMap(Int32.init) where fd > 2 { close(fd) }
         }
     }
+}
+
+/// `agent status --json`.
+struct AgentStatusRow: Encodable {
+    let fingerprint: String
+    let running: Bool
+    let secondsLeft: Int
+    let socket: String
 }
 
 /// Writes all of `buffer` to `fd`; false on any failure (EINTR retried).

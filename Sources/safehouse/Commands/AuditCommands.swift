@@ -13,20 +13,24 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the audit log.")
         @OptionGroup var vault: VaultOption
         @Flag(help: "JSON lines output.") var json = false
-        @Option(help: "Only entries by this actor (fingerprint prefix).") var actor: String?
+        @Option(help: "Only entries by this member (name or fingerprint prefix; `vault` for the device key). An unknown actor is an error (66).")
+        var actor: String?
         @Option(help: "Only entries naming this record id or pseudonym.") var record: String?
         @Option(help: "Only this action (seal, open, …).") var action: String?
-        @Option(help: "Only entries at or after this date (YYYY-MM-DD).") var since: String?
-        @Option(help: "Only entries before this date (YYYY-MM-DD).") var until: String?
+        @Option(help: "Only entries at or after this date (YYYY-MM-DD, a UTC day) or time (YYYY-MM-DDThh:mm:ssZ).") var since: String?
+        @Option(help: "Only entries before this date (YYYY-MM-DD) or time (YYYY-MM-DDThh:mm:ssZ).") var until: String?
 
         func run() throws {
             try guarded {
-                let entries = try vault.open().auditEntries()
-                let sinceT = try since.map { try day($0) }, untilT = try until.map { try day($0) }
+                let sinceT = try since.map { Int64(try DateArgument.parse($0, option: "--since").timeIntervalSince1970) }
+                let untilT = try until.map { Int64(try DateArgument.parse($0, option: "--until").timeIntervalSince1970) }
+                let v = try vault.open()
+                let entries = try v.auditEntries()
+                let actorFilter = try actor.map { try v.auditActorFilter($0, entries: entries) }
                 let f = ISO8601DateFormatter()
                 for s in entries {
                     let e = s.entry
-                    if let actor, !e.actor.hasPrefix(actor.lowercased().replacingOccurrences(of: "-", with: "")) { continue }
+                    if let actorFilter, !actorFilter.matches(e.actor) { continue }
                     if let record, !e.objects.contains(record) { continue }
                     if let action, e.action != action { continue }
                     if let sinceT, e.time < sinceT { continue }
@@ -42,12 +46,6 @@ struct AuditCommand: ParsableCommand {
                     }
                 }
             }
-        }
-
-        func day(_ s: String) throws -> Int64 {
-            let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]
-            guard let d = f.date(from: s) else { throw VaultError.usage("dates are YYYY-MM-DD") }
-            return Int64(d.timeIntervalSince1970)
         }
     }
 
@@ -78,7 +76,7 @@ struct AuditCommand: ParsableCommand {
                     guard vault == nil else { throw VaultError.usage("give --vault or --file, not both") }
                     result = try Vault.verifyExportedLog(path: file, checkpointText: cpText, checkpointObject: checkpoint ?? "checkpoint")
                 } else {
-                    let v = try Vault.open(at: VaultOption.resolve(vault))
+                    let v = try VaultOption.open(vault)
                     result = try cpText.map { try v.verifyAuditLog(checkpointText: $0, object: checkpoint ?? "checkpoint") } ?? v.verifyAuditLog(checkpoint: nil)
                 }
                 switch result {

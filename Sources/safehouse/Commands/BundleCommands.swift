@@ -62,10 +62,13 @@ struct QuarantineCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List quarantined objects: id and reason.")
         @OptionGroup var vault: VaultOption
+        @Flag(help: "JSON output: a list of {id, reason}.") var json = false
 
         func run() throws {
             try guarded {
-                for q in try vault.open().quarantined() { Output.print("\(q.id)\t\(q.reason)") }
+                let rows = try vault.open().quarantined()
+                if json { return try Output.json(rows.map { ["id": $0.id, "reason": $0.reason] }) }
+                for q in rows { Output.print("\(q.id)\t\(q.reason)") }
             }
         }
     }

@@ -100,17 +100,31 @@ struct Export: ParsableCommand {
     @Argument(help: "The excerpt id.") var excerpt: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
-    @Option(help: "txt | md | json | srt | vtt") var format: ExportFormat
-    @Option(help: "Where to write the export.") var out: String
+    @Option(help: "txt | md | json | srt | vtt (default: from the extension of --out: cut.srt, cut.srt.age …)") var format: ExportFormat?
+    @Option(help: ArgumentHelp(OutputTarget.help("Where to write the export"))) var out: String
     @Flag(help: "Officers: use pseudonyms derived for you alone. (An editor's export is always her own marked copy.)") var perRecipient = false
     @Flag(help: "Replace an existing file.") var force = false
 
     func run() throws {
         try guarded {
+            let format = try exportFormat()
+            let destination = try OutputTarget.destination(out, overwrite: force)
             let v = try vault.open()
-            try v.exportExcerpt(excerptID: excerpt, format: format, to: out, by: try id.unlock(auditIn: v), overwrite: force,
+            try v.exportExcerpt(excerptID: excerpt, format: format, to: destination, by: try id.unlock(auditIn: v),
                                 perRecipient: perRecipient)
         }
+    }
+}
+
+extension Export {
+    /// --format, else the one the extension of --out names; an explicit --format wins.
+    func exportFormat() throws -> ExportFormat {
+        if let format { return format }
+        if let inferred = ExportFormat.inferred(fromPath: out), !OutputTarget.isStandardOutput(out) { return inferred }
+        let formats = ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        throw VaultError.usage(OutputTarget.isStandardOutput(out)
+            ? "--out - needs --format (one of \(formats))"
+            : "cannot tell the format from the name \(out): pass --format (one of \(formats)) or use one of those extensions")
     }
 }
 

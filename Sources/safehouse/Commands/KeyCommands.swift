@@ -70,7 +70,12 @@ extension Key {
                 let newCard = try MemberCard.parse(try readText(card, maxBytes: 64 << 10), object: card)
                 let plan = try v.rotateMember(member, newCard: newCard, by: try id.unlock(auditIn: v), dryRun: dryRun)
                 for p in plan { Output.print("\(p.action)\t\(p.type)\t\(p.objectID)") }
-                if !dryRun { Output.note("key rotated: \(plan.count) slot(s) re-wrapped; the old key is marked superseded") }
+                if dryRun {
+                    let m = try v.member(matching: member)
+                    Output.note("dry run: would re-wrap \(plan.count) slot(s) of \(m.card.name) (\(m.fingerprint)) for the new key \(newCard.fingerprint) and mark the old key superseded; nothing was changed")
+                } else {
+                    Output.note("key rotated: \(plan.count) slot(s) re-wrapped; the old key is marked superseded")
+                }
             }
         }
     }

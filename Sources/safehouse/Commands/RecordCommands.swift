@@ -39,11 +39,18 @@ struct Seal: ParsableCommand {
 }
 
 struct Open: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Decrypt a record you hold a key slot for.")
+    static let configuration = CommandConfiguration(
+        abstract: "Decrypt a record you hold a key slot for.",
+        discussion: """
+            With --out FILE the file appears only once the whole record verified. With --out - the plaintext goes to \
+            standard output (refused when that is a terminal): a record up to 16 MiB is written only after it verified \
+            completely; a larger one is written chunk by chunk, each chunk authenticated before it is written, so a \
+            failure midway (exit 65) leaves what was already written on standard output.
+            """)
     @Argument(help: "The record id.") var record: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
-    @Option(help: "Where to write the plaintext.") var out: String
+    @Option(help: ArgumentHelp(OutputTarget.help("Where to write the plaintext"))) var out: String
     @Option(help: "START:LENGTH — decrypt only these plaintext bytes (random access; each chunk read is authenticated).") var bytes: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(help: "No progress bar.") var quiet = false
@@ -56,31 +63,38 @@ struct Open: ParsableCommand {
                 guard p.count == 2, let s = UInt64(p[0]), let l = UInt64(p[1]) else { throw VaultError.usage("--bytes takes START:LENGTH in bytes") }
                 range = (s, l)
             }
+            let destination = try OutputTarget.destination(out, overwrite: force)
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
-            if let (s, l) = range {
-                _ = try v.open(id: record, bytes: s, length: l, to: out, by: me, overwrite: force)
-                return
-            }
             let bar = ProgressBar(label: "opening", quiet: quiet)
-            _ = try v.open(id: record, to: out, by: me, overwrite: force, progress: bar.update)
+            _ = try v.open(id: record, to: destination, range: range.map { (start: $0.0, length: $0.1) }, by: me, progress: bar.update)
         }
     }
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List records; details appear for those you hold a slot for.")
+    static let configuration = CommandConfiguration(
+        abstract: "List records; details appear for those you hold a slot for.",
+        discussion: """
+            One line per record: ID TYPE KIND COUNTRY SUBJECT SIZE SEALED-AT STATUS FILE-NAME (tab-separated, `-` for none) \
+            for records you hold a slot for; ID TYPE (sealed: …) SIZE for the others. Without --identity (nor \
+            $SAFEHOUSE_IDENTITY) no key is unlocked and every record shows id, type and size only.
+            """)
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Flag(help: "JSON output.") var json = false
-    @Option(help: "Only this kind.") var kind: RecordKind?
-    @Option(help: "Only this country.") var country: String?
-    @Option(help: "Only this subject pseudonym.") var subject: String?
+    @Option(help: "Only this kind (needs a key).") var kind: RecordKind?
+    @Option(help: "Only this country, e.g. KR or kr (needs a key).") var country: String?
+    @Option(help: "Only this subject pseudonym (needs a key).") var subject: String?
 
     func run() throws {
         try guarded {
+            let country = try country.map(CountryCode.normalized)
             let v = try vault.open()
-            let me = try id.unlock(auditIn: v)
+            let me = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
+            if me == nil, kind != nil || country != nil || subject != nil {
+                throw VaultError.usage("--kind, --country and --subject filter on sealed details: pass --identity KEY")
+            }
             let rows = try v.list(by: me).filter { r in
                 (kind == nil || r.metadata?.kind == kind) && (country == nil || r.metadata?.country == country)
                     && (subject == nil || r.metadata?.subject == subject)
@@ -92,13 +106,20 @@ struct List: ParsableCommand {
             }
             for r in rows {
                 if let m = r.metadata {
-                    let fields = [r.type, m.kind?.rawValue ?? "-", m.country ?? "-", m.subject ?? "-", "\(r.size)", m.sealedAt, m.status ?? ""]
-                    Output.print(([r.id] + fields).joined(separator: "\t").trimmingCharacters(in: .whitespaces))
+                    let fields = [r.type, m.kind?.rawValue, m.country, m.subject, "\(r.size)", m.sealedAt, m.status, m.fileName.map(Self.printable)]
+                    Output.print(([r.id] + fields.map { $0.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }).joined(separator: "\t"))
                 } else {
-                    Output.print("\(r.id)\t\(r.type)\t(sealed: no key slot for you)\t\(r.size)")
+                    Output.print("\(r.id)\t\(r.type)\t(sealed: \(me == nil ? "no key given" : "no key slot for you"))\t\(r.size)")
                 }
             }
         }
+    }
+}
+
+extension List {
+    /// A file name on one line: control characters (tab, newline …) read `?`.
+    static func printable(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 }
 

@@ -19,7 +19,7 @@ struct Redact: ParsableCommand {
             has passed. A name shared by several subjects becomes the pseudonym of the one the transcript has named \
             unambiguously so far, else [PERSON].
             """)
-    @Option(help: "The subject sheet (JSON).") var subjects: String
+    @Option(help: "The subject sheet (JSON; format in Docs/SUBJECT-SHEET.md).") var subjects: String
     @Option(help: "The transcript to redact (default: stdin).") var input: String?
     @Option(help: "Where to write the redacted transcript (default: stdout).") var output: String?
     @Option(help: "Where to write the report (JSON): counts and unknown-name candidates for review.") var report: String?

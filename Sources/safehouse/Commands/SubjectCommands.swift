@@ -11,7 +11,7 @@ struct Subject: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a subject's identity, keeping the pseudonym (officers).",
-            discussion: "SHEET holds exactly one subject in the sheet format. The identity is sealed afresh to the identity holders and the old one deleted.")
+            discussion: "SHEET holds exactly one subject in the sheet format. The identity is sealed afresh to the identity holders and the old one deleted. " + subjectSheetHelp)
         @Argument(help: "The pseudonym.") var pseudonym: String
         @Option(help: "A subject sheet with the one corrected subject.") var sheet: String
         @OptionGroup var vault: VaultOption
@@ -31,8 +31,9 @@ struct Subject: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register the subjects of a sheet; prints one pseudonym per subject, in sheet order (never a name).")
-        @Argument(help: "The subject sheet (JSON; see the corpus README).") var sheet: String
+            abstract: "Register the subjects of a sheet; prints one pseudonym per subject, in sheet order (never a name).",
+            discussion: subjectSheetHelp)
+        @Argument(help: "The subject sheet (JSON; format in Docs/SUBJECT-SHEET.md).") var sheet: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
 
@@ -50,12 +51,17 @@ struct Subject: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List pseudonyms (with category, consent and country for identity holders).")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
+        @Flag(help: "JSON output: a list of {pseudonym, category, consent, country} (null where hidden or unset).") var json = false
 
         func run() throws {
             try guarded {
                 let v = try vault.open()
                 let me = try id.unlock(auditIn: v)
-                for s in try v.subjects(by: me, reveal: false) {
+                let rows = try v.subjects(by: me, reveal: false)
+                if json {
+                    return try Output.json(rows.map { ["pseudonym": $0.pseudonym, "category": $0.category, "consent": $0.consent, "country": $0.country] })
+                }
+                for s in rows {
                     Output.print([s.pseudonym, s.category ?? "-", s.consent ?? "-", s.country ?? "-"].joined(separator: "\t"))
                 }
             }
@@ -95,6 +101,18 @@ struct Subject: ParsableCommand {
     }
 }
 
+/// The sheet's fields and values, for `--help`.
+let subjectSheetHelp = """
+    A sheet is JSON: {"subjects": [{"name": …, "aliases": […], "relatives": […], "places": […], "identifiers": […], \
+    "consent": …, "category": …, "country": "CN"}]}; only name is required. \
+    consent: \(Consent.allCases.map(\.rawValue).joined(separator: " | ")) (default pseudonym). \
+    category: \(SubjectCategory.allCases.map(\.rawValue).joined(separator: " | ")) (default other). \
+    country: an ISO 3166 alpha-2 code (either case). Full description: Docs/SUBJECT-SHEET.md.
+    """
+
+/// Where the sheet format is described, for errors and help.
+let subjectSheetHint = "the sheet format and its consent and category values: Docs/SUBJECT-SHEET.md"
+
 /// Reads and validates a subject sheet; errors never quote a name.
 func loadSheet(_ path: String) throws -> SubjectSheet {
     guard FileManager.default.fileExists(atPath: path) else { throw VaultError.missing(object: path, hint: "check the subject sheet's path") }
@@ -102,8 +120,8 @@ func loadSheet(_ path: String) throws -> SubjectSheet {
         throw VaultError.badData(object: path, hint: "the sheet cannot be read or is too large")
     }
     do { return try SubjectSheet.parse(data) } catch let e as RedactionError {
-        throw VaultError.badData(object: path, hint: e.description)
+        throw VaultError.malformed(object: path, reason: e.description, hint: subjectSheetHint)
     } catch {
-        throw VaultError.badData(object: path, hint: "it is not a valid subject sheet (see the corpus README)")
+        throw VaultError.malformed(object: path, reason: "not a valid subject sheet", hint: subjectSheetHint)
     }
 }

@@ -46,7 +46,12 @@ struct Team: ParsableCommand {
                 let v = try vault.open()
                 let plan = try v.removeMember(member, by: try id.unlock(auditIn: v), dryRun: dryRun)
                 for p in plan { Output.print("\(p.action)\t\(p.type)\t\(p.objectID)") }
-                if !dryRun { Output.note("member removed; \(plan.count) object(s) re-keyed") }
+                if dryRun {
+                    let m = try v.member(matching: member)
+                    Output.note("dry run: would remove \(m.card.name) (\(m.fingerprint)), delete their grants and re-key \(plan.count) object(s); nothing was changed")
+                } else {
+                    Output.note("member removed; \(plan.count) object(s) re-keyed")
+                }
             }
         }
     }

@@ -19,7 +19,26 @@ struct VaultOption: ParsableArguments {
         return base + "/safehouse/vault"
     }
 
-    func open() throws -> Vault { try Vault.open(at: path) }
+    func open() throws -> Vault { try Self.open(vault) }
+
+    /// Opens the vault `--vault` names (or the default); when there is none, the
+    /// hint says which path was tried and why, and how to name the right one.
+    static func open(_ vault: String?) throws -> Vault {
+        let path = resolve(vault)
+        do { return try Vault.open(at: path) } catch VaultError.missing(let object, _) where object == "vault \(path)" {
+            let create = "create one with `safehouse init --vault \(path) …`"
+            let hint: String
+            if vault != nil {
+                hint = "check the --vault path, or \(create)"
+            } else if let env = ProcessInfo.processInfo.environment["SAFEHOUSE_VAULT"], !env.isEmpty {
+                hint = "$SAFEHOUSE_VAULT names it: set it to your vault's folder or pass --vault DIR (or \(create))"
+            } else {
+                hint = "no --vault was given and $SAFEHOUSE_VAULT is not set, so the per-user default was tried: "
+                    + "pass --vault DIR (e.g. --vault hq) or set SAFEHOUSE_VAULT=DIR"
+            }
+            throw VaultError.missing(object: object, hint: hint)
+        }
+    }
 }
 
 /// `--identity FILE` and `--passphrase-file FILE`.

@@ -8,6 +8,13 @@ enum Output {
     static func hint(_ message: String) { FileHandle.standardError.write(Data("safehouse: hint: \(message)\n".utf8)) }
     static func note(_ message: String) { FileHandle.standardError.write(Data("safehouse: \(message)\n".utf8)) }
     static func print(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    /// One JSON document on one line, keys sorted (`--json` of every listing).
+    static func json(_ value: some Encodable) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try enc.encode(value), as: UTF8.self))
+    }
 }
 
 /// Runs a command body, turning library errors into the contract's messages and exit codes.

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `--out -` (standard output, never a terminal) and `--format` inferred from
+/// `--out` (issue 16, small frictions).
+@Suite("CLI: --out - and output formats", .serialized)
+struct OutputFlagTests {
+    /// Runs the binary on a pseudo-terminal (stdin, stdout and stderr), so
+    /// `isatty(1)` holds; what it printed comes back on our stdout.
+    static let onTerminal = ["/usr/bin/env", "python3", "-c",
+                             "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))"]
+
+    @Test func openToStandardOutput() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let content = "Field notes: crossing at night.\n"
+        let id = try sb.seal(Array(content.utf8))
+        let base = ["open", id, "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        let r = try sb.run(base + ["--out", "-"])
+        #expect(r.status == 0 && r.stdout == content && r.stderr.isEmpty, "\(r)")
+        #expect(!sb.exists("-"), "--out - writes no file named -")
+        let range = try sb.run(base + ["--bytes", "6:5", "--out", "-"])
+        #expect(range.status == 0 && range.stdout == "notes" && range.stderr.isEmpty, "\(range)")
+        // The open is audited like one to a file.
+        let log = try sb.run(["audit", "log", "--vault", sb.file("hq"), "--action", "open"])
+        #expect(log.stdoutLines.count == 2, "\(log)")
+    }
+
+    @Test func standardOutputOnATerminalIsRefused() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let id = try sb.seal(Array("secret words\n".utf8))
+        let r = try sb.run(["open", id, "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"], wrapper: Self.onTerminal)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stdout.contains("safehouse: error: --out - writes plaintext to standard output, which is a terminal"), "\(r)")
+        #expect(!r.stdout.contains("secret words") && !sb.exists("-"), "\(r)")
+    }
+
+    @Test func exportToStandardOutputAndFormatFromTheExtension() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let rec = try sb.seal(Array(AccessCLITests.plainTranscript.utf8), name: "talk.txt")
+        let ex = try sb.approve(rec)
+        let base = ["export", ex, "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        var r = try sb.run(base + ["--format", "srt", "--out", sb.file("explicit.srt")])
+        try #require(r.status == 0, "\(r)")
+        let srt = String(decoding: try sb.read("explicit.srt"), as: UTF8.self)
+        #expect(srt.contains(" --> "))
+        // --format left out: the extension says srt.
+        r = try sb.run(base + ["--out", sb.file("cut.srt")])
+        #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r)")
+        #expect(String(decoding: try sb.read("cut.srt"), as: UTF8.self) == srt)
+        // An explicit --format wins over the extension.
+        r = try sb.run(base + ["--format", "txt", "--out", sb.file("plain.srt")])
+        #expect(r.status == 0, "\(r)")
+        #expect(!String(decoding: try sb.read("plain.srt"), as: UTF8.self).contains(" --> "))
+        // --out - with --format: the same bytes on stdout, no file.
+        r = try sb.run(base + ["--format", "srt", "--out", "-"])
+        #expect(r.status == 0 && r.stdout == srt && r.stderr.isEmpty, "\(r)")
+        #expect(!sb.exists("-"))
+        // Unknown extension, and stdout, without --format: 64 naming the formats; nothing written.
+        r = try sb.run(base + ["--out", sb.file("cut.doc")])
+        #expect(r.status == 64 && r.stdout.isEmpty, "\(r)")
+        #expect(r.stderr == "safehouse: error: cannot tell the format from the name \(sb.file("cut.doc")): pass --format (one of txt, md, json, srt, vtt) or use one of those extensions\n")
+        #expect(!sb.exists("cut.doc"))
+        r = try sb.run(base + ["--out", "-"])
+        #expect(r.status == 64 && r.stdout.isEmpty && r.stderr == "safehouse: error: --out - needs --format (one of txt, md, json, srt, vtt)\n", "\(r)")
+    }
+}
