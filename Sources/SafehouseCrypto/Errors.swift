@@ -9,6 +9,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case unavailable
     /// Key derivation from a passphrase failed (out of memory for the chosen cost).
     case kdfFailed
+    /// A Diffie-Hellman public key gave an all-zero shared secret (a low-order point).
+    case weakPublicKey
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidLength(let what): return "invalid length for \(what)"
         case .unavailable: return "libsodium is unavailable or out of secure memory"
         case .kdfFailed: return "passphrase key derivation failed (not enough memory for the chosen cost)"
+        case .weakPublicKey: return "the public key is a low-order point (no shared secret)"
         }
     }
 }
