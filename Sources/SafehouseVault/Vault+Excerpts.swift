@@ -354,9 +354,16 @@ extension Vault {
     /// The output appears only after the audit entry is durable.
     /// - Parameter perRecipient: replace each pseudonym by one derived for this member,
     ///   so a leaked copy tells whose it was (`traceLeak`).
+    /// - Parameter ageRecipients: when given, the file is a standard age v1 file
+    ///   (Docs/FORMAT.md, "age export") to these recipients, whose plaintext is
+    ///   exactly the plain export; encrypted in memory, the plaintext never reaches
+    ///   the disk. The audit entry names each recipient's fingerprint.
     public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool,
-                              perRecipient: Bool = false) throws {
+                              perRecipient: Bool = false, ageRecipients: [AgeRecipient] = []) throws {
         let object = "excerpt \(excerptID)"
+        guard ageRecipients.count <= AgeRecipientsFile.maxRecipients else {
+            throw VaultError.usage("an age export takes at most \(AgeRecipientsFile.maxRecipients) recipients (got \(ageRecipients.count))")
+        }
         // Grants first: an editor without one is refused as such, before any key slot is tried.
         try store.write { db in
             let me = try requireMember(member, db, action: "export", objects: [excerptID])
@@ -429,11 +436,18 @@ extension Vault {
             }
         }
         let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
+        var fileBytes = Array(rendered.utf8)
+        if !ageRecipients.isEmpty {
+            var plain = fileBytes
+            defer { SecureBytes.wipe(&plain) }
+            fileBytes = try AgeEncryptor.encrypt(plain, to: ageRecipients)
+        }
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600)
-        try out.write(Array(rendered.utf8))
+        try out.write(fileBytes)
         try out.flush()
         try store.write { db in
-            try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
+            try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : [])
+                                + ageRecipients.map { "age-recipient:" + $0.fingerprint }, outcome: .ok)
         }
         try out.commit(overwrite: overwrite)
     }
