@@ -168,6 +168,25 @@ struct AgeExportCLITests {
         r = try t.run(["revoke", ex, "--from", "Edith", "--vault", t.file("hq"), "--identity", t.file("olga")])
         try #require(r.status == 0, "\(r)")
         try refused("after revocation")
+
+        // Withdrawn consent refuses the age export as it does the plain one, for everyone
+        // (an editor's copy is revoked by the withdrawal, an officer sees the withdrawal).
+        try Data(AccessCLITests.sheet.utf8).write(to: URL(fileURLWithPath: t.file("sheet.json")))
+        r = try t.run(["subject", "import", t.file("sheet.json"), "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0 && r.stdoutLines.count == 1, "\(r)")
+        let subject = r.stdoutLines[0]
+        let about = try t.approve(try t.seal(Array(AccessCLITests.transcriptAboutSubject.utf8), name: "about.txt", extra: ["--subject", subject]))
+        try t.grant(about, to: "Edith")
+        r = try t.export(about, as: "edith", out: "before.age", extra: age)
+        #expect(r.status == 0, "\(r)")
+        r = try t.run(["subject", "withdraw", subject, "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        for (who, reason) in [("edith", "revoked"), ("olga", "withdrawn consent")] {
+            let before = t.listing()
+            r = try t.export(about, as: who, out: "withdrawn.age", extra: age)
+            #expect(r.status == 77 && r.stderr.contains(reason), "\(who): \(r)")
+            #expect(!t.exists("withdrawn.age") && t.listing() == before, "\(who): nothing is left behind")
+        }
     }
 
     @Test func theAuditEntryNamesEachRecipientsFingerprint() throws {
