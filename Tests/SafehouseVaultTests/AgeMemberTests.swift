@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SafehouseCrypto
 @testable import SafehouseVault
 import Testing
@@ -36,6 +37,38 @@ struct AgeMemberTests {
             _ = try AgeDecryptor.decrypt(file, identities: [try team.officer.identity.ageIdentity()])
         }
         #expect(!"\(identity)".contains("SECRET"), "\(identity)")
+    }
+
+    /// The library's age export to a member's card opens with that member's identity,
+    /// equal to the plain export; the audit entry names the recipient's fingerprint.
+    @Test func ageExportToAMemberOpensWithTheirIdentity() throws {
+        let team = TestTeam.shared
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let hq = try makeHQ(scratch)
+        let rec = try sealBytes(hq, scratch, Array("[00:00:05] A: The tide came in late.\n".utf8), name: "talk.txt", by: team.officer)
+        let ex = try hq.approve(recordID: rec, range: nil, by: team.officer.identity)
+        try hq.grant(excerptID: ex, to: team.editor.card.name, expires: nil, by: team.officer.identity)
+        for format in [ExportFormat.txt, .json] {
+            try hq.exportExcerpt(excerptID: ex, format: format, to: scratch.file("plain.\(format)"), by: team.editor.identity, overwrite: false)
+            try hq.exportExcerpt(excerptID: ex, format: format, to: scratch.file("x.\(format).age"), by: team.editor.identity, overwrite: false,
+                                 ageRecipients: [try team.editor.card.ageRecipient, try team.officer.card.ageRecipient])
+            let file = try readFile(scratch.file("x.\(format).age"))
+            for member in [team.editor, team.officer] {
+                #expect(try AgeDecryptor.decrypt(file, identities: [try member.identity.ageIdentity()]) == (try readFile(scratch.file("plain.\(format)"))))
+            }
+            #expect(throws: AgeError.unreadable(.noMatch)) { _ = try AgeDecryptor.decrypt(file, identities: [try team.interviewer.identity.ageIdentity()]) }
+        }
+        let fp = try team.editor.card.ageRecipient.fingerprint
+        let count = try hq.rawDatabase().read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE CAST(entry AS TEXT) LIKE ?", arguments: ["%age-recipient:\(fp)%"]) ?? 0
+        }
+        #expect(count == 2, "one export entry per age export names the recipient")
+        // Too many recipients: a usage error before anything is written.
+        let many = try (0...AgeRecipientsFile.maxRecipients).map { _ in try AgeX25519Identity.generate().recipient }
+        #expect(exitCode { try hq.exportExcerpt(excerptID: ex, format: .txt, to: scratch.file("many.age"), by: team.editor.identity, overwrite: false,
+                                                ageRecipients: many) } == 64)
+        #expect(!fileExists(scratch.file("many.age")))
     }
 
     @Test func recipientsFileRules() throws {
