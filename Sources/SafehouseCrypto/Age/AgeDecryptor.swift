@@ -26,7 +26,8 @@ public final class AgeDecryptor {
     private var chunk: [UInt8]
     private var counter: UInt64 = 0
     private var done = false
-    private var failure: AgeError?
+    /// The first error of the stream (an I/O error of the source too): every later `next()` repeats it.
+    private var failure: Error?
 
     static let payloadInfo = Array("payload".utf8)
 
@@ -88,9 +89,9 @@ public final class AgeDecryptor {
         if done { return nil }
         do {
             return try readChunk()
-        } catch let e as AgeError {
-            failure = e
-            throw e
+        } catch {
+            failure = error
+            throw error
         }
     }
 
