@@ -83,6 +83,35 @@ public enum ChaCha20Poly1305 {
             key.baseAddress!.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// Encrypts a secret (an age file key) with an explicit 12-byte nonce: ciphertext ‖ tag.
+    public static func seal(_ secret: SecureBytes, key: SecureBytes, nonce: [UInt8]) throws -> [UInt8] {
+        guard key.count == keyBytes else { throw CryptoError.invalidLength(what: "aead key") }
+        guard nonce.count == nonceBytes else { throw CryptoError.invalidLength(what: "aead nonce") }
+        var out = [UInt8](repeating: 0, count: secret.count + tagBytes)
+        secret.withUnsafeBytes { s in
+            key.withUnsafeBytes { k in
+                nonce.withUnsafeBytes { n in out.withUnsafeMutableBytes { seal(input: s, output: $0, nonce: n, key: k) } }
+            }
+        }
+        return out
+    }
+
+    /// Decrypts a secret sealed by `seal(_:key:nonce:)` into secure memory.
+    /// - Throws: `CryptoError.authenticationFailed` on any failure.
+    public static func openSecret(_ ciphertext: [UInt8], key: SecureBytes, nonce: [UInt8]) throws -> SecureBytes {
+        guard key.count == keyBytes, nonce.count == nonceBytes, ciphertext.count >= tagBytes else {
+            throw CryptoError.authenticationFailed
+        }
+        let out = try SecureBytes(count: ciphertext.count - tagBytes)
+        let ok = key.withUnsafeBytes { k in
+            nonce.withUnsafeBytes { n in
+                ciphertext.withUnsafeBytes { c in out.withUnsafeMutableBytes { open(input: c, output: $0, nonce: n, key: k) } }
+            }
+        }
+        guard ok else { throw CryptoError.authenticationFailed }
+        return out
+    }
+
     /// Decrypts `input` (ciphertext ‖ tag) into `output`; false on authentication failure.
     static func open(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
                      nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> Bool {

@@ -5,7 +5,11 @@
 // - sizes come from libsodium (`crypto_*_bytes()`), never hard-coded;
 // - secret keys live in `SecureBytes` (sodium_malloc, wiped on release) and are
 //   never returned as `[UInt8]` or `String`, never printed, never put in errors;
-// - every authentication failure is the single case `CryptoError.authenticationFailed`.
+// - every authentication failure is the single case `CryptoError.authenticationFailed`;
+//   the age format (`Age/`) keeps the age testkit's outcomes apart for tests
+//   (`AgeFailure`), but every authentication failure there reads the same.
+// - the age format's code is the one place that implements a published format
+//   of someone else (c2sp.org/age); it is as strict as age's reference reader.
 internal import CSodium
 
 /// Process-wide libsodium initialisation.

@@ -359,16 +359,24 @@ extension Vault {
     /// The output appears only after the audit entry is durable.
     /// - Parameter perRecipient: replace each pseudonym by one derived for this member,
     ///   so a leaked copy tells whose it was (`traceLeak`).
+    /// - Parameter ageRecipients: when given, the file is a standard age v1 file
+    ///   (Docs/FORMAT.md, "age export") to these recipients, whose plaintext is
+    ///   exactly the plain export; encrypted in memory, the plaintext never reaches
+    ///   the disk. The audit entry names each recipient's fingerprint.
     public func exportExcerpt(excerptID: String, format: ExportFormat, to path: String, by member: Identity, overwrite: Bool,
-                              perRecipient: Bool = false) throws {
-        try exportExcerpt(excerptID: excerptID, format: format, to: .file(path, overwrite: overwrite), by: member, perRecipient: perRecipient)
+                              perRecipient: Bool = false, ageRecipients: [AgeRecipient] = []) throws {
+        try exportExcerpt(excerptID: excerptID, format: format, to: .file(path, overwrite: overwrite), by: member,
+                          perRecipient: perRecipient, ageRecipients: ageRecipients)
     }
 
     /// Exports an excerpt to a file or standard output; see the path-based form.
     /// Standard output gets the text only after the audit entry is durable.
     public func exportExcerpt(excerptID: String, format: ExportFormat, to destination: OutputDestination, by member: Identity,
-                              perRecipient: Bool = false) throws {
+                              perRecipient: Bool = false, ageRecipients: [AgeRecipient] = []) throws {
         let object = "excerpt \(excerptID)"
+        guard ageRecipients.count <= AgeRecipientsFile.maxRecipients else {
+            throw VaultError.usage("an age export takes at most \(AgeRecipientsFile.maxRecipients) recipients (got \(ageRecipients.count))")
+        }
         // Grants first: an editor without one is refused as such, before any key slot is tried.
         try store.write { db in
             let me = try requireMember(member, db, action: "export", objects: [excerptID])
@@ -441,9 +449,18 @@ extension Vault {
             }
         }
         let rendered = Self.render(payload, transcript: transcript, format: format, excerptID: excerptID)
-        try destination.write(Array(rendered.utf8), mode: 0o600) {
+        var fileBytes = Array(rendered.utf8)
+        if !ageRecipients.isEmpty {
+            // fileBytes' storage is unique here, so the wipe clears the plaintext in place.
+            let sealed: [UInt8]
+            do { sealed = try AgeEncryptor.encrypt(fileBytes, to: ageRecipients) } catch { SecureBytes.wipe(&fileBytes); throw error }
+            SecureBytes.wipe(&fileBytes)
+            fileBytes = sealed
+        }
+        try destination.write(fileBytes, mode: 0o600) {
             try store.write { db in
-                try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : []), outcome: .ok)
+                try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + format.rawValue] + (perRecipient ? ["per-recipient"] : [])
+                                    + ageRecipients.map { "age-recipient:" + $0.fingerprint }, outcome: .ok)
             }
         }
     }

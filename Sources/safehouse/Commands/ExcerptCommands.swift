@@ -104,14 +104,19 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp(OutputTarget.help("Where to write the export"))) var out: String
     @Flag(help: "Officers: use pseudonyms derived for you alone. (An editor's export is always her own marked copy.)") var perRecipient = false
     @Flag(help: "Replace an existing file.") var force = false
+    @Option(name: .customLong("age-recipient"), help: "Write a standard age file for this X25519 recipient (age1…; repeatable). `age -d` opens it.")
+    var ageRecipient: [String] = []
+    @Option(name: .customLong("age-recipients-file"), help: "Age recipients, one per line (# comments), as for `age -R`.")
+    var ageRecipientsFile: String?
 
     func run() throws {
         try guarded {
             let format = try exportFormat()
+            let age = try ageRecipients()
             let destination = try OutputTarget.destination(out, overwrite: force)
             let v = try vault.open()
             try v.exportExcerpt(excerptID: excerpt, format: format, to: destination, by: try id.unlock(auditIn: v),
-                                perRecipient: perRecipient)
+                                perRecipient: perRecipient, ageRecipients: age)
         }
     }
 }

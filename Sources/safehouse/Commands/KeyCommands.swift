@@ -34,9 +34,19 @@ struct Key: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a member card's name, role and fingerprint.")
         @Argument(help: "A member card (FILE.pub) or a secret key file.") var file: String
+        @Flag(name: .customLong("age"), help: "Print only the member's age recipient (age1…), for `age -r` (member cards only).")
+        var age = false
 
         func run() throws {
             try guarded {
+                if age {
+                    guard FileManager.default.fileExists(atPath: file) else { throw VaultError.missing(object: file, hint: "check the path") }
+                    guard let text = try? readText(file, maxBytes: 64 << 10), text.hasPrefix("safehouse-card") else {
+                        throw VaultError.usage("--age reads a member card (FILE.pub); \(file) is not one")
+                    }
+                    Output.print(try MemberCard.parse(text, object: file).ageRecipient.text)
+                    return
+                }
                 if let text = try? readText(file, maxBytes: 64 << 10), text.hasPrefix("safehouse-card") {
                     let card = try MemberCard.parse(text, object: file)
                     Output.print("name: \(card.name)")
