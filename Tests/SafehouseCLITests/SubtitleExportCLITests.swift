@@ -16,7 +16,7 @@ struct SubtitleExportCLITests {
         [00:00:12] REPORTER: And then?
         [00:00:20.500] WITNESS: We crossed at dawn.
 
-        The water was to our knees.
+        The water was to our knees --> and cold.
         [00:00:31] REPORTER: Thank you.
 
         """
@@ -123,7 +123,7 @@ struct SubtitleExportCLITests {
             3
             00:00:20,500 --> 00:00:31,000
             WITNESS: We crossed at dawn.
-            The water was to our knees.
+            The water was to our knees --> and cold.
 
             4
             00:00:31,000 --> 00:00:32,177
@@ -135,6 +135,8 @@ struct SubtitleExportCLITests {
         #expect(txt.hasPrefix("[00:00:05.000] REPORTER: The river was frozen that winter.\n[00:00:12.000] WITNESS: "), "\(txt)")
         let md = String(decoding: try t.read("whole.md"), as: UTF8.self)
         #expect(md.contains("`00:00:31.000–00:00:32.177` **REPORTER:** Thank you."), "\(md)")
+        let vtt = String(decoding: try t.read("whole.vtt"), as: UTF8.self)
+        #expect(vtt.contains("<v WITNESS>We crossed at dawn.\nThe water was to our knees --&gt; and cold.\n\n"), "\(vtt)")
     }
 
     @Test("a range: the last cue ends where the source goes on, not after an estimate")
