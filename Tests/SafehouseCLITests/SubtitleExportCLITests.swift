@@ -214,4 +214,28 @@ struct SubtitleExportCLITests {
         #expect(srt.hasPrefix("1\n00:00:03,000 --> 00:00:09,000\n"), "\(srt)")
         #expect(!srt.contains("류광석") && !srt.contains("010-9876-5432"), "\(srt)")
     }
+
+    @Test("scripts/demo.sh as README runs it: the excerpt.srt it prints plays")
+    func demoScript() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [CLI.repoRoot.appendingPathComponent("scripts/demo.sh").path]
+        p.environment = CLI.environment(home: t.path, passphrase: nil,
+                                        extra: ["SAFEHOUSE_BIN": t.binary, "SAFEHOUSE_DEMO_DIR": t.file("demo")])
+        let log = t.file("demo.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        let output = String(decoding: try t.read("demo.log"), as: UTF8.self)
+        try #require(p.terminationStatus == 0, "scripts/demo.sh failed:\n\(output)")
+        #expect(output.contains("00:00:03,000 --> 00:00:09,000"), "\(output)")
+        try Self.checkSubtitles([t.file("demo/excerpt.srt")], cues: 8)
+    }
 }
