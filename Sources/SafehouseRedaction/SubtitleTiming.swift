@@ -74,27 +74,30 @@ public enum SubtitleTiming {
     /// - Parameter followedBy: the start of the source cue after the excerpt, if any (see
     ///   ``nextStart(after:in:)``), so the excerpt's last cue ends where the source goes on.
     public static func normalized(_ cues: [Cue], followedBy: Int? = nil) -> [Cue] {
-        var timed: [Cue] = []
+        // (start, position in the input, cue): sorting by the first two is stable.
+        var timed: [(start: Int, index: Int, cue: Cue)] = []
         timed.reserveCapacity(cues.count)
-        for var c in cues where hasVisibleText(c) {
-            c.start = max(0, c.start ?? 0)
-            timed.append(c)
+        for (i, c) in cues.enumerated() where hasVisibleText(c) {
+            var c = c
+            let s = max(0, c.start ?? 0)
+            c.start = s
+            timed.append((s, i, c))
         }
-        // A stable sort: Swift's `sort` is not guaranteed stable, so sort indices.
-        let order = timed.indices.sorted { (timed[$0].start!, $0) < (timed[$1].start!, $1) }
+        timed.sort { ($0.start, $0.index) < ($1.start, $1.index) }
+        var starts: [Int] = []
         var merged: [Cue] = []
         merged.reserveCapacity(timed.count)
-        for i in order {
-            let c = timed[i]
-            if let last = merged.last, last.start == c.start {
-                merged[merged.count - 1] = joined(last, c)
+        for t in timed {
+            if let last = starts.last, last == t.start {
+                merged[merged.count - 1] = joined(merged[merged.count - 1], t.cue)
             } else {
-                merged.append(c)
+                starts.append(t.start)
+                merged.append(t.cue)
             }
         }
         for k in merged.indices {
-            let s = merged[k].start!
-            let following = k + 1 < merged.count ? merged[k + 1].start : followedBy
+            let s = starts[k]
+            let following = k + 1 < merged.count ? starts[k + 1] : followedBy
             let next = following.flatMap { $0 > s ? $0 : nil }
             var e: Int
             if let end = merged[k].end, end > s {

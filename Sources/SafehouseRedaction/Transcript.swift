@@ -188,19 +188,20 @@ extension Transcript {
 
     /// Appends a subtitle cue's speaker label (`SPEAKER: ` for SRT, `<v SPEAKER>` for WebVTT)
     /// and text, leaving out lines that are empty or white space: a blank line ends a cue in
-    /// both formats, so a txt paragraph break must not reach them.
+    /// both formats, so a txt paragraph break must not reach them. WebVTT gets `-->` in text as
+    /// `--&gt;` (shown as `-->`): the arrow itself would start a new cue there.
     static func appendSubtitleText(_ cue: Cue, voice: Bool, into out: inout [UInt8]) {
         if let sp = cue.speaker {
             if voice { out.append(contentsOf: "<v ".utf8); out.append(contentsOf: sp.utf8); out.append(0x3E) }
             else { out.append(contentsOf: sp.utf8); out.append(0x3A); out.append(0x20) }
         }
-        guard cue.text.utf8.contains(0x0A) || SubtitleTiming.isBlank(cue.text) else {
-            out.append(contentsOf: cue.text.utf8)
-            return
+        var text = cue.text
+        if cue.text.utf8.contains(0x0A) || SubtitleTiming.isBlank(cue.text) {
+            text = cue.text.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !SubtitleTiming.isBlank($0) }.joined(separator: "\n")
         }
-        let lines = cue.text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !SubtitleTiming.isBlank($0) }
-        out.append(contentsOf: lines.joined(separator: "\n").utf8)
+        if voice, text.contains("-->") { text = text.replacing("-->", with: "--&gt;") }
+        out.append(contentsOf: text.utf8)
     }
 
     /// Formats milliseconds as `hh:mm:ss` + separator + `mmm` (or no fraction when `fraction` is nil).

@@ -16,7 +16,7 @@ struct SubtitleExportCLITests {
         [00:00:12] REPORTER: And then?
         [00:00:20.500] WITNESS: We crossed at dawn.
 
-        The water was to our knees.
+        The water was to our knees --> and cold.
         [00:00:31] REPORTER: Thank you.
 
         """
@@ -123,7 +123,7 @@ struct SubtitleExportCLITests {
             3
             00:00:20,500 --> 00:00:31,000
             WITNESS: We crossed at dawn.
-            The water was to our knees.
+            The water was to our knees --> and cold.
 
             4
             00:00:31,000 --> 00:00:32,177
@@ -135,6 +135,8 @@ struct SubtitleExportCLITests {
         #expect(txt.hasPrefix("[00:00:05.000] REPORTER: The river was frozen that winter.\n[00:00:12.000] WITNESS: "), "\(txt)")
         let md = String(decoding: try t.read("whole.md"), as: UTF8.self)
         #expect(md.contains("`00:00:31.000–00:00:32.177` **REPORTER:** Thank you."), "\(md)")
+        let vtt = String(decoding: try t.read("whole.vtt"), as: UTF8.self)
+        #expect(vtt.contains("<v WITNESS>We crossed at dawn.\nThe water was to our knees --&gt; and cold.\n\n"), "\(vtt)")
     }
 
     @Test("a range: the last cue ends where the source goes on, not after an estimate")
@@ -211,5 +213,29 @@ struct SubtitleExportCLITests {
         let srt = try Self.exportAndCheck(t, ex, cues: 8, name: "demo")
         #expect(srt.hasPrefix("1\n00:00:03,000 --> 00:00:09,000\n"), "\(srt)")
         #expect(!srt.contains("류광석") && !srt.contains("010-9876-5432"), "\(srt)")
+    }
+
+    @Test("scripts/demo.sh as README runs it: the excerpt.srt it prints plays")
+    func demoScript() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [CLI.repoRoot.appendingPathComponent("scripts/demo.sh").path]
+        p.environment = CLI.environment(home: t.path, passphrase: nil,
+                                        extra: ["SAFEHOUSE_BIN": t.binary, "SAFEHOUSE_DEMO_DIR": t.file("demo")])
+        let log = t.file("demo.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        let output = String(decoding: try t.read("demo.log"), as: UTF8.self)
+        try #require(p.terminationStatus == 0, "scripts/demo.sh failed:\n\(output)")
+        #expect(output.contains("00:00:03,000 --> 00:00:09,000"), "\(output)")
+        try Self.checkSubtitles([t.file("demo/excerpt.srt")], cues: 8)
     }
 }

@@ -143,6 +143,15 @@ struct SubtitleTimingTests {
         #expect(back.cues.map(\.end) == cues.map(\.end))
     }
 
+    @Test("WebVTT text never holds the cue arrow; SRT keeps it")
+    func arrowInText() throws {
+        let cues = [Cue(start: 1000, end: 2000, speaker: "A", text: "Seoul --> Beijing"), Cue(start: 2000, end: 3000, text: "next")]
+        let vtt = Transcript(cues: cues).render(.vtt)
+        #expect(vtt == "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Seoul --&gt; Beijing\n\n00:00:02.000 --> 00:00:03.000\nnext\n\n", "\(vtt)")
+        #expect(try Transcript.parse(vtt, format: .vtt).cues.count == 2)
+        #expect(Transcript(cues: cues).render(.srt).contains("A: Seoul --> Beijing\n"))
+    }
+
     @Test("txt with millisecond stamps: one style on every line, read back exactly")
     func millisecondStamps() async {
         let fixed = Transcript(cues: [Cue(start: 60_000, speaker: "A", text: "x"), Cue(start: 64_500, text: "y")]).render(.txt, textStamps: .milliseconds)
