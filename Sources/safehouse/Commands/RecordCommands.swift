@@ -11,7 +11,7 @@ struct Seal: ParsableCommand {
             In a field vault the recipients are the team's officers; the sealer is not a recipient unless named with --to, \
             so this laptop cannot open what it sealed. Several files (or --recursive DIR) are sealed with one unlock, \
             one progress display and a summary line per file on stderr; a file you already sealed in this vault is \
-            skipped (its record id printed in its place) unless --again. A file that fails leaves the others sealed and \
+            skipped (its record id printed in its place) unless --again; one FILE named alone is sealed anew, as it always was. A file that fails leaves the others sealed and \
             prints no line; the exit code is that of the first failure. --recursive walks DIR in sorted order, seals \
             regular files only and never follows symbolic links. Named FILEs come first, then each DIR's files. \
             For a day's work, `safehouse agent start` once so no command asks for the passphrase again.
