@@ -131,6 +131,34 @@ struct BatchSealCLITests {
         #expect(check.status == 0 && !check.stderr.contains("unreferenced"), "\(check)")
     }
 
+    @Test("--remove-original in a batch: each sealed original removed after verification, skipped ones kept")
+    func removeOriginals() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        let files = [("card/a.jpg", content((5 << 20) + 77, seed: 51)), ("card/b.jpg", content(0, seed: 52)), ("card/c.jpg", content(4097, seed: 53))]
+        let paths = try write(t, files)
+        let first = try fieldSeal(t, [paths[2]])
+        try #require(first.status == 0, "\(first)")
+        let r = try fieldSeal(t, ["--recursive", t.file("card"), "--remove-original", "--json"])
+        try #require(r.status == 0, "\(r)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try #require(doc["files"] as? [[String: Any]])
+        #expect(rows.map { $0["status"] as? String } == ["sealed", "sealed", "duplicate"], "\(r)")
+        #expect(rows.map { $0["originalRemoved"] as? Bool } == [true, true, false], "\(r)")
+        #expect(!t.exists("card/a.jpg") && !t.exists("card/b.jpg") && t.exists("card/c.jpg"))
+        var b = try t.run(["bundle", "export", "--all", "--vault", t.file("field"), "--out", t.file("x.bundle")])
+        try #require(b.status == 0, "\(b)")
+        b = try t.run(["bundle", "import", t.file("x.bundle"), "--vault", t.file("hq")])
+        try #require(b.status == 0, "\(b)")
+        for (i, row) in rows.prefix(2).enumerated() {
+            let id = try #require(row["record"] as? String)
+            let o = try t.run(["open", id, "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("o\(i)")])
+            try #require(o.status == 0, "\(o)")
+            #expect(try t.read("o\(i)") == files[i].1)
+        }
+    }
+
     @Test("one failing file leaves the others sealed; exit code of the first failure; nothing left for it")
     func failures() throws {
         let t = try Sandbox()
