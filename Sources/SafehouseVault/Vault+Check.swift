@@ -53,6 +53,7 @@ extension Vault {
                 }
             }
             try verifyTrustHistory(db)
+            try checkSealTags(db)
             let subjectsHeld = Set(try String.fetchAll(db, sql: "SELECT pseudonym FROM subjects"))
             for row in try Row.fetchAll(db, sql: "SELECT copy_id, parent, member, pseudonyms FROM copies") {
                 let id: String = try row.value("copy_id", of: "copies table"), object = "copy \(id)"

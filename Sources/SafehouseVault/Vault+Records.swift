@@ -57,6 +57,15 @@ extension Vault {
         return out
     }
 
+    /// A sealed body in an unnamed file with its signed header, not yet in the vault.
+    struct StagedObject {
+        let header: RecordHeader
+        let output: AtomicOutput
+        /// The plaintext's `ContentDigest`, when asked for.
+        let content: [UInt8]?
+        let recordKey: SecureBytes
+    }
+
     /// Encrypts a body and builds the signed header. The body file is named
     /// (linked) only after it is complete and fsynced; the caller inserts the
     /// header into the database (with its audit entry) and unlinks the body if that fails.
@@ -64,21 +73,33 @@ extension Vault {
                     recipients: [MemberCard], signer: Identity, object: String,
                     progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil,
                     hashPlaintext: Bool = false, label: String = "") throws -> (header: RecordHeader, plainHash: [UInt8]?, recordKey: SecureBytes) {
+        let s = try stageObject(type: type, source: source, length: length, metadata: metadata, recipients: recipients, signer: signer,
+                                object: object, progress: progress, id: fixedID, digest: hashPlaintext, label: label)
+        try s.output.commit(overwrite: false, as: bodyPath(s.header))
+        return (s.header, s.content, s.recordKey)
+    }
+
+    /// Encrypts a body into an unnamed file in the objects folder and signs its
+    /// header; `output.commit(as: bodyPath(header))` names it.
+    /// - Parameter digest: also compute the plaintext's `ContentDigest` (same read pass).
+    func stageObject(type: ObjectType, source: BodySource, length: UInt64, metadata: RecordMetadata,
+                     recipients: [MemberCard], signer: Identity, object: String,
+                     progress: BodyCodec.Progress?, id fixedID: [UInt8]? = nil,
+                     digest: Bool = false, label: String = "") throws -> StagedObject {
         let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
-        let idText = Encoding.hex(id)
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey)
         let out = try newBodyOutput(for: object)
-        let bodyHash: [UInt8], plainHash: [UInt8]?
-        if case .file(let fd) = source, !hashPlaintext {
+        let bodyHash: [UInt8], content: [UInt8]?
+        if case .file(let fd) = source {
             // The common case, and the one that matters for speed: every core, positional I/O.
-            bodyHash = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object, progress: progress)
-            plainHash = nil
+            (bodyHash, content) = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object,
+                                                           digest: digest, progress: progress)
         } else {
-            (bodyHash, plainHash) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
-                                                          hashPlaintext: hashPlaintext, progress: progress)
+            (bodyHash, content) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
+                                                        hashPlaintext: digest, progress: progress)
         }
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
@@ -87,8 +108,7 @@ extension Vault {
         let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, label: label, slots: slots,
                                     metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
-        try out.commit(overwrite: false, as: bodyPath(header))
-        return (header, plainHash, recordKey)
+        return StagedObject(header: header, output: out, content: content, recordKey: recordKey)
     }
 
     static func makeSlots(id: [UInt8], recordKey: SecureBytes, recipients: [MemberCard]) throws -> [KeySlot] {
@@ -104,25 +124,30 @@ extension Vault {
                        arguments: [header.idText, Int(header.type.rawValue), Data(header.encoded()), Int64(header.ciphertextLength)])
     }
 
-    /// Seals a file as a record. Returns the record id.
+    /// Seals a file as a record. Returns the record id. Always a new record (a
+    /// file sealed before is sealed again; `seal(_:request:skipSealed:…)` skips it).
     public func seal(file path: String, request: SealRequest, by sealer: Identity,
                      progress: ((UInt64, UInt64) -> Void)? = nil) throws -> String {
-        var request = request
+        let r = try seal([.named(path)], request: request, skipSealed: false, by: sealer, progress: progress)[0]
+        if let e = r.removalError { throw e }
+        switch r.outcome {
+        case .sealed(let id), .duplicate(let id): return id
+        case .failed(let e): throw e
+        case .skipped(let reason): throw VaultError.usage("\(path): \(reason)")
+        }
+    }
+
+    /// Checks a seal request's values before anything is read; the country code in
+    /// either case comes back in capitals.
+    static func validate(_ request: inout SealRequest) throws {
         request.country = try CountryCode.normalized(request.country)
         if request.status != nil, request.kind != .legal { throw VaultError.usage("--status applies to --kind legal only") }
         if let r = request.rating, !(1...5).contains(r) { throw VaultError.usage("--rating takes 1 to 5") }
-        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw VaultError.missing(object: path, hint: "check the file name") }
-            throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw VaultError.usage("\(path) is not a regular file")
-        }
-        // Who may seal, and to whom: decided before any byte is encrypted.
-        let recipients: [MemberCard] = try store.write { db in
+    }
+
+    /// Who may seal, and to whom: decided once, before any byte is encrypted.
+    func sealRecipients(_ request: SealRequest, by sealer: Identity) throws -> [MemberCard] {
+        try store.write { db in
             let me = try requireMember(sealer, db, action: "seal", objects: [])
             guard me.card.role != .editor else {
                 try refuse(db, actor: sealer, action: "seal", objects: [], reason: "role-not-allowed",
@@ -146,29 +171,6 @@ extension Vault {
             guard !cards.isEmpty else { throw VaultError.usage("no recipients: the team has no officer and no --to was given") }
             return cards
         }
-        let meta = RecordMetadata(kind: request.kind, country: request.country, subject: request.subject,
-                                  fileName: String(path.split(separator: "/").last ?? Substring(path)), sealedAt: isoNow(), status: request.status,
-                                  rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil)
-        let (header, plainHash, recordKey) = try sealObject(type: .record, source: .file(fd), length: UInt64(st.st_size), metadata: meta,
-                                                            recipients: recipients, signer: sealer, object: path, progress: progress,
-                                                            hashPlaintext: request.removeOriginal)
-        do {
-            try store.write { db in
-                try insertObject(db, header)
-                // The record's subject stays in its sealed metadata: an entry linking a record
-                // to a pseudonym would show a seized laptop (and every bundle) who is in what.
-                try appendAudit(db, actor: sealer, action: "seal", objects: [header.idText], outcome: .ok)
-            }
-        } catch {
-            unlink(bodyPath(header))
-            throw error
-        }
-        if request.removeOriginal {
-            try verifyStoredBody(header: header, recordKey: recordKey, expectedPlainHash: plainHash ?? [])
-            try Self.removeOriginal(path: path, size: UInt64(st.st_size))
-            try audit(actor: sealer, action: "remove-original", objects: [header.idText], outcome: .ok)
-        }
-        return header.idText
     }
 
     func memberInList(_ all: [Member], matching q: String) throws -> Member {
@@ -188,7 +190,7 @@ extension Vault {
         let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.io(object: "record \(header.idText)", detail: "cannot re-read the sealed body") }
         defer { close(fd) }
-        let h = GenericHash(length: 32)
+        let h = ContentDigest()
         try BodyCodec.decrypt(from: fd, header: header, cipher: try ChunkCipher(key: bodyKey, chunkSize: Int(header.chunkSize)),
                               object: "record \(header.idText)", progress: nil) { h.update($0) }
         guard h.finalize() == expectedPlainHash else {

@@ -63,6 +63,24 @@ public final class Identity: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
+    static let sealTagBytes = 32
+    static let sealTagMessageLimit = 256
+
+    /// A keyed BLAKE2b-256 of `message` under this member's seal-tag key, a
+    /// subkey of the secret seed (`crypto_kdf`, context `SHsealtg`, id 1) that
+    /// serves nothing else: duplicate tags at seal (`Vault+SealTags`). Someone
+    /// without the unlocked key cannot compute it, so the stored tags confirm
+    /// nothing to a seizer. An agent computes it without handing the key out.
+    func sealTag(_ message: [UInt8]) throws -> [UInt8] {
+        switch backing {
+        case .local(_, _, let seed):
+            let key = try KeyDerivation.derive(from: seed, id: 1, context: "SHsealtg")
+            return GenericHash.hash(message, length: Self.sealTagBytes, key: key)
+        case .agent(let client):
+            return try client.sealTag(message)
+        }
+    }
+
     /// The secret halves for re-encrypting the key file or splitting it for
     /// recovery. An agent never hands these out.
     func localSecrets() throws -> (seed: SecureBytes, boxSecretKey: SecureBytes, signSecretKey: SecureBytes) {

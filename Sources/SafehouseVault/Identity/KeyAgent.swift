@@ -32,6 +32,7 @@ public enum KeyAgent {
         case sign = 2      // message → 64-byte signature
         case openSlot = 3  // sealed box → its plaintext (a secret)
         case stop = 4      // → empty; the agent exits
+        case sealTag = 5   // message (≤ 256 bytes) → 32-byte keyed BLAKE2b under the sealer's tag key
     }
 
     /// The private directory for agent sockets: `$SAFEHOUSE_AGENT_DIR`, else
@@ -296,6 +297,11 @@ public final class KeyAgentServer: @unchecked Sendable {
             guard head.withUnsafeBytes({ AgentSocket.sendAll(fd, $0) }) else { return false }
             _ = secret.withUnsafeBytes { AgentSocket.sendAll(fd, $0) }
             return false
+        case .sealTag:
+            // The tag key stays here; the command gets only the tag of its message.
+            guard payload.count <= Identity.sealTagMessageLimit, let tag = try? identity.sealTag(payload) else { reply(fd, status: 1, []); return false }
+            reply(fd, status: 0, tag)
+            return false
         case .stop:
             reply(fd, status: 0, [])
             return true
@@ -366,6 +372,19 @@ public final class KeyAgentClient: @unchecked Sendable {
             throw VaultError.refused(object: "key agent", reason: "it did not sign (stopped or expired?)",
                                      hint: "start it again with `safehouse agent start`, or use --no-agent")
         }
+    }
+
+    /// The agent's keyed tag of `message` (duplicate detection at seal).
+    func sealTag(_ message: [UInt8]) throws -> [UInt8] {
+        let tag: [UInt8]
+        do { tag = try Self.exchange(path: socketPath, op: .sealTag, payload: message) } catch {
+            throw VaultError.refused(object: "key agent", reason: "it did not compute a seal tag (stopped, expired, or started by an older safehouse?)",
+                                     hint: "restart it with `safehouse agent stop` and `safehouse agent start`, or use --no-agent")
+        }
+        guard tag.count == Identity.sealTagBytes else {
+            throw VaultError.refused(object: "key agent", reason: "it returned a malformed seal tag", hint: "restart it, or use --no-agent")
+        }
+        return tag
     }
 
     /// The slot's plaintext, read straight into secure memory. Any failure is

@@ -118,8 +118,11 @@ final class AtomicOutput {
 
     /// Flushes to disk (unless `flush` already did) and gives the file its name
     /// (replacing only if allowed at init).
-    /// - Parameter newPath: a final name other than the one given at init (same folder).
-    func commit(overwrite: Bool, as newPath: String? = nil) throws {
+    /// - Parameters:
+    ///   - newPath: a final name other than the one given at init (same folder).
+    ///   - syncDirectory: fsync the folder so the name is durable; a caller naming
+    ///     many files in one folder passes false and syncs it once (`syncDirectory(_:)`).
+    func commit(overwrite: Bool, as newPath: String? = nil, syncDirectory sync: Bool = true) throws {
         if let newPath { path = newPath }
         if !flushed { try flush() }
         let dir = parentDirectory(of: path)
@@ -147,7 +150,7 @@ final class AtomicOutput {
         }
         committed = true
         close(fd); fd = -1
-        AtomicOutput.syncDirectory(dir)
+        if sync { AtomicOutput.syncDirectory(dir) }
     }
 
     /// Drops the output: the unnamed file vanishes, a fallback temp file is removed.

@@ -36,14 +36,14 @@ enum BodyCodec {
 
     /// Encrypts `length` bytes from `source` into `output` through a read-ahead /
     /// write-behind pipeline. Returns the body hash and, when `hashPlaintext`, a
-    /// BLAKE2b hash of the plaintext (to verify a seal before removing an original).
+    /// `ContentDigest` of the plaintext (to verify a seal before removing an original).
     static func encrypt(from source: BodySource, length: UInt64, cipher: ChunkCipher, to output: AtomicOutput,
                         object: String, hashPlaintext: Bool = false, progress: Progress?) throws -> (bodyHash: [UInt8], plainHash: [UInt8]?) {
         let batchPlain = cipher.chunkSize * chunksPerBatch
         let batchCipher = batchPlain + chunksPerBatch * ChunkCipher.tagBytes
         let batches = Int(max(1, (length + UInt64(batchPlain) - 1) / UInt64(batchPlain)))
         let hasher = BodyHasher()
-        let plainHash = hashPlaintext ? GenericHash(length: 32) : nil
+        let plainHash = hashPlaintext ? ContentDigest() : nil
         let pipeline = BatchPipeline(inCapacity: batchPlain, outCapacity: batchCipher)
         let src = Unchecked(source), out = Unchecked(output)
         try pipeline.run(batches: batches, read: { k, buf in

@@ -16,23 +16,31 @@ enum ParallelBody {
     /// chunks a header may declare, so the buffer pool stays a few MiB per thread.
     static func batchChunks(_ chunkSize: Int) -> Int { max(1, min(BodyCodec.chunksPerBatch, (2 << 20) / max(chunkSize, 1))) }
 
-    /// Encrypts `length` bytes of `inputFD` into `output`; returns the body hash.
+    /// Encrypts `length` bytes of `inputFD` into `output`; returns the body hash and,
+    /// when asked, the plaintext's `ContentDigest` (piece hashes taken by the
+    /// workers in the same read pass).
     static func encrypt(inputFD: Int32, length: UInt64, cipher: ChunkCipher, output: AtomicOutput,
-                        object: String, progress: BodyCodec.Progress?) throws -> [UInt8] {
+                        object: String, digest: Bool = false, progress: BodyCodec.Progress?) throws -> (bodyHash: [UInt8], content: [UInt8]?) {
         let per = batchChunks(cipher.chunkSize)
         let plainBatch = cipher.chunkSize * per
         let cipherBatch = plainBatch + per * ChunkCipher.tagBytes
         let batches = Int(max(1, (length + UInt64(plainBatch) - 1) / UInt64(plainBatch)))
-        return try run(batches: batches, inCapacity: plainBatch, outCapacity: cipherBatch, output: output, progress: { done in
+        guard !digest || plainBatch == ContentDigest.pieceBytes else {
+            throw VaultError.other("internal: a content digest needs \(ContentDigest.pieceBytes)-byte batches")
+        }
+        let pieces = digest ? PieceHashes(count: length == 0 ? 0 : batches) : nil
+        let bodyHash = try run(batches: batches, inCapacity: plainBatch, outCapacity: cipherBatch, output: output, progress: { done in
             progress?(min(UInt64(done) * UInt64(plainBatch), length), length)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
             let want = Int(min(UInt64(plainBatch), length - offset))
             try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
+            if want > 0 { pieces?.set(k, ContentDigest.pieceHash(UnsafeRawBufferPointer(rebasing: inBuf[0..<want]))) }
             let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
                                      firstIndex: UInt64(k * per), containsLast: k == batches - 1, concurrently: false)
             return (hashes, UInt64(k) * UInt64(cipherBatch), want + hashes.count * ChunkCipher.tagBytes)
         }
+        return (bodyHash, pieces.map { ContentDigest.fold(pieces: $0.all, length: length) })
     }
 
     /// Decrypts a whole body into `output`; throws `badData` on any failure or a
@@ -241,4 +249,13 @@ private final class FoldState: @unchecked Sendable {
         _ = cond.wait(until: Date().addingTimeInterval(timeout))
         return folded >= total || error != nil ? nil : folded
     }
+}
+
+/// Piece hashes written by the workers at their batch index.
+private final class PieceHashes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hashes: [[UInt8]]
+    init(count: Int) { hashes = Array(repeating: [], count: count) }
+    func set(_ k: Int, _ h: [UInt8]) { lock.lock(); hashes[k] = h; lock.unlock() }
+    var all: [[UInt8]] { lock.lock(); defer { lock.unlock() }; return hashes }
 }

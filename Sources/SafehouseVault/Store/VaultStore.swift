@@ -103,6 +103,14 @@ final class VaultStore: @unchecked Sendable {
             // name; kept as digests (the words are not stored).
             try db.execute(sql: "CREATE TABLE not_names (digest BLOB PRIMARY KEY NOT NULL, officer TEXT NOT NULL, signature BLOB NOT NULL)")
         }
+        migrator.registerMigration("v6-seal-tags") { db in
+            // A sealer's keyed tags of the files it sealed here, so a batch can skip
+            // what is already sealed; no plaintext hash, name or size (Docs/FORMAT.md).
+            try db.execute(sql: """
+                CREATE TABLE seal_tags (record_id TEXT PRIMARY KEY NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+                                        tag BLOB NOT NULL UNIQUE, binding BLOB NOT NULL)
+                """)
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }

@@ -6,9 +6,19 @@ extension RecordKind: ExpressibleByArgument {}
 
 struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Seal a file into the vault; prints the new record id.",
-        discussion: "In a field vault the recipients are the team's officers; the sealer is not a recipient unless named with --to, so this laptop cannot open what it sealed.")
-    @Argument(help: "The file to seal.") var file: String
+        abstract: "Seal files into the vault; prints one record id per file, in input order.",
+        discussion: """
+            In a field vault the recipients are the team's officers; the sealer is not a recipient unless named with --to, \
+            so this laptop cannot open what it sealed. Several files (or --recursive DIR) are sealed with one unlock, \
+            one progress display and a summary line per file on stderr; a file you already sealed in this vault is \
+            skipped (its record id printed in its place, with a note) unless --again. A file that fails leaves the others sealed and \
+            prints no line; the exit code is that of the first failure. --recursive walks DIR in sorted order, seals \
+            regular files only and never follows symbolic links. Named FILEs come first, then each DIR's files. \
+            For a day's work, `safehouse agent start` once so no command asks for the passphrase again.
+            """)
+    @Argument(help: "The files to seal.") var files: [String] = []
+    @Option(name: .customLong("recursive"), help: ArgumentHelp("Also seal every regular file under this folder (repeatable).", valueName: "DIR"))
+    var directories: [String] = []
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Option(help: "interview | statement | coverage | legal") var kind: RecordKind
@@ -19,7 +29,16 @@ struct Seal: ParsableCommand {
     @Option(help: "Interviewer's rating of the material, 1–5 (sealed).") var rating: Int?
     @Option(help: "A short note (sealed).") var note: String?
     @Flag(help: "After a verified seal, overwrite and delete the plaintext original. SSDs and journaling file systems may keep copies.") var removeOriginal = false
+    @Flag(help: "Seal files again even if you already sealed them in this vault (a new record each).") var again = false
+    @Flag(help: "One JSON document on stdout with each file's result, instead of record ids.") var json = false
     @Flag(help: "No progress bar.") var quiet = false
+
+    func validate() throws {
+        guard !files.isEmpty || !directories.isEmpty else { throw ValidationError("name at least one FILE, or --recursive DIR") }
+    }
+
+    /// One named file: the single-file command's output (no summary line).
+    var isBatch: Bool { files.count + directories.count > 1 || !directories.isEmpty }
 
     func run() throws {
         try guarded {
@@ -28,11 +47,24 @@ struct Seal: ParsableCommand {
             let bar = ProgressBar(label: "sealing", quiet: quiet)
             let req = SealRequest(kind: kind, country: country, subject: subject, status: status, rating: rating, note: note,
                                   to: to, removeOriginal: removeOriginal)
-            let rid = try v.seal(file: file, request: req, by: me, progress: bar.update)
-            Output.print(rid)
-            if removeOriginal {
+            let inputs = files.map(SealInput.named) + directories.flatMap(SealInput.walk)
+            var firstFailure: VaultError?
+            let results = try v.seal(inputs, request: req, skipSealed: !again, by: me, progress: bar.update) { r in
+                if let e = SealSummary.failure(of: r), firstFailure == nil { firstFailure = e }
+                guard !json else { return }
+                // One file whose original could not be removed fails as before, without its id.
+                if let rid = SealSummary.recordID(of: r), isBatch || r.removalError == nil { Output.print(rid) }
+                SealSummary.report(r, batch: isBatch)
+            }
+            if json { Output.print(SealSummary.json(results, removeOriginal: removeOriginal)) }
+            if isBatch { Output.note(SealSummary.totals(results)) }
+            if removeOriginal, results.contains(where: { if case .sealed = $0.outcome { $0.removalError == nil } else { false } }) {
                 Output.note("the original was overwritten and removed after a verified seal")
                 Output.hint("SSDs, copy-on-write and journaling file systems can keep older copies; use full-disk encryption")
+            }
+            if let firstFailure {
+                if !isBatch { throw firstFailure }
+                throw ExitCode(firstFailure.exitCode)
             }
         }
     }
