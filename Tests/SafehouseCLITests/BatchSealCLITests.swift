@@ -127,6 +127,14 @@ struct BatchSealCLITests {
         try #require(again.status == 0, "\(again)")
         #expect(again.stdoutLines.count == 2 && !again.stdoutLines.contains(idB), "\(again)")
         #expect(try recordCount(t) == 5 && bodies(t).count == 5)
+        // One file named alone and already sealed: its id again, with a note; --again seals it anew.
+        let single = try fieldSeal(t, [paths[2]])
+        #expect(single.status == 0 && single.stdoutLines == [second.stdoutLines[0]], "\(single)")
+        #expect(single.stderr.contains("already sealed in this vault as \(second.stdoutLines[0])"), "\(single)")
+        #expect(try recordCount(t) == 5)
+        let singleAgain = try fieldSeal(t, [paths[2], "--again"])
+        #expect(singleAgain.status == 0 && singleAgain.stdoutLines.count == 1 && singleAgain.stdoutLines != single.stdoutLines, "\(singleAgain)")
+        #expect(try recordCount(t) == 6)
         let check = try t.run(["check", "--vault", t.file("field")], passphrase: .none)
         #expect(check.status == 0 && !check.stderr.contains("unreferenced"), "\(check)")
     }
