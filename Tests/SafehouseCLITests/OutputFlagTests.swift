@@ -69,4 +69,41 @@ struct OutputFlagTests {
         r = try sb.run(base + ["--out", "-"])
         #expect(r.status == 64 && r.stdout.isEmpty && r.stderr == "safehouse: error: --out - needs --format (one of txt, md, json, srt, vtt)\n", "\(r)")
     }
+
+    @Test func statsAndAuditReportShareTheOutConvention() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        _ = try sb.seal(Array("notes\n".utf8))
+        let stats = ["stats", "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        let oldMD = try sb.run(stats + ["--md"])
+        try #require(oldMD.status == 0 && oldMD.stdout.hasPrefix("#"), "\(oldMD)")
+        #expect(try sb.run(stats + ["--format", "md"]).stdout == oldMD.stdout)
+        var r = try sb.run(stats + ["--out", sb.file("s.md")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        #expect(String(decoding: try sb.read("s.md"), as: UTF8.self) == oldMD.stdout)
+        #expect(try sb.run(stats + ["--format", "json", "--out", "-"]).stdout == (try sb.run(stats + ["--json"])).stdout)
+        r = try sb.run(stats + ["--html", sb.file("old.html")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        r = try sb.run(stats + ["--out", sb.file("new.html")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        #expect(try sb.read("new.html") == (try sb.read("old.html")))
+        r = try sb.run(stats + ["--out", sb.file("s.doc")])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: cannot tell the format from --out \(sb.file("s.doc")): pass --format (one of text, json, md, html)\n", "\(r)")
+        r = try sb.run(stats + ["--md", "--format", "md"])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: give --format/--out or the older --json/--md/--html, not both\n", "\(r)")
+
+        let report = ["audit", "report", "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        r = try sb.run(report + ["--out", sb.file("r.md")])
+        #expect(try r.status == 0 && r.stdout.isEmpty && String(decoding: sb.read("r.md"), as: UTF8.self).hasPrefix("#"), "\(r)")
+        r = try sb.run(report + ["--format", "html", "--out", sb.file("r.report")])
+        #expect(try r.status == 0 && String(decoding: sb.read("r.report"), as: UTF8.self).contains("<html"), "\(r)")
+        r = try sb.run(report + ["--format", "md", "--out", "-"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("#") && !sb.exists("-"), "\(r)")
+        r = try sb.run(report + ["--md", sb.file("old.md")])
+        #expect(r.status == 0 && sb.exists("old.md"), "the old spelling still works: \(r)")
+        r = try sb.run(report + ["--out", sb.file("r.doc")])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: cannot tell the report's format from --out \(sb.file("r.doc")): pass --format html or --format md\n", "\(r)")
+        #expect(!sb.exists("r.doc"))
+    }
 }
