@@ -106,4 +106,23 @@ struct OutputFlagTests {
         #expect(r.status == 64 && r.stderr == "safehouse: error: cannot tell the report's format from --out \(sb.file("r.doc")): pass --format html or --format md\n", "\(r)")
         #expect(!sb.exists("r.doc"))
     }
+
+    @Test func bundleExportAndImportShowProgressOnATerminalOnly() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let big = [UInt8](repeating: 0x5a, count: 9 << 20)
+        let id = try sb.seal(big, name: "big.bin", vault: "field", as: "ivan", extra: ["--quiet"])
+        let export = ["bundle", "export", id, "--vault", sb.file("field")]
+        var r = try sb.run(export + ["--out", sb.file("a.shb")], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && r.stdout.contains("exporting [##############################] 100%"), "\(r)")
+        r = try sb.run(export + ["--out", sb.file("b.shb")])
+        #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "no bar when stderr is not a terminal: \(r)")
+        r = try sb.run(export + ["--out", sb.file("c.shb"), "--quiet"], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && !r.stdout.contains("exporting"), "--quiet: \(r)")
+        r = try sb.run(["bundle", "import", sb.file("a.shb"), "--vault", sb.file("hq")], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && r.stdout.contains("verifying [##############################] 100%") && r.stdout.contains(id), "\(r)")
+        r = try sb.run(["bundle", "import", sb.file("b.shb"), "--vault", sb.file("hq")])
+        #expect(r.status == 0 && !r.stderr.contains("verifying"), "\(r)")
+    }
 }
