@@ -125,4 +125,20 @@ struct OutputFlagTests {
         r = try sb.run(["bundle", "import", sb.file("b.shb"), "--vault", sb.file("hq")])
         #expect(r.status == 0 && !r.stderr.contains("verifying"), "\(r)")
     }
+
+    @Test func keyringAndCheckpointToStandardOutput() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        var r = try sb.run(["team", "export", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && r.stderr.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("piped.keys")))
+        r = try sb.run(["init", "--vault", sb.file("field2"), "--team", sb.file("piped.keys")], passphrase: .none)
+        #expect(r.status == 0, "the piped keyring is a valid keyring: \(r)")
+        r = try sb.run(["audit", "checkpoint", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && !r.stdout.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("cp.txt")))
+        r = try sb.run(["audit", "verify", "--vault", sb.file("hq"), "--checkpoint", sb.file("cp.txt")], passphrase: .none)
+        #expect(r.status == 0, "\(r)")
+    }
 }

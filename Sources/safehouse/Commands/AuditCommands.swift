@@ -93,15 +93,16 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Sign a checkpoint (size and root) to keep off the machine.")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
-        @Option(help: "Where to write the checkpoint.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the checkpoint"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the checkpoint")
                 let v = try vault.open()
                 let me = try id.unlock(auditIn: v)
                 let cp = try v.checkpoint(by: me)
-                try PublicFile.write(Array(cp.text.utf8), to: out, overwrite: force)
+                try OutputTarget.write(cp.text, to: destination)
             }
         }
     }

@@ -22,9 +22,8 @@ struct Stats: ParsableCommand {
             let v = try vault.open()
             let (stats, unreadable) = try v.productionStats(by: try id.unlock(auditIn: v), threshold: threshold)
             for (format, destination) in outputs {
-                let text = format == .json ? stats.json() : format == .md ? stats.markdown() : format == .html ? stats.html() : stats.text()
-                if case .file(let path, let overwrite) = destination { try PublicFile.write(Array(text.utf8), to: path, overwrite: overwrite) }
-                else { FileHandle.standardOutput.write(Data(text.utf8)) }
+                try OutputTarget.write(format == .json ? stats.json() : format == .md ? stats.markdown() : format == .html ? stats.html() : stats.text(),
+                                       to: destination)
             }
             if unreadable > 0 { Output.note("\(unreadable) record(s) you hold no slot for were left out") }
         }
