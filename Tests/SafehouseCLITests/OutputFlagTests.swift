@@ -27,6 +27,19 @@ struct OutputFlagTests {
         #expect(log.stdoutLines.count == 2, "\(log)")
     }
 
+    @Test func aRecordOverTheHoldLimitStreamsWhole() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        // Over 16 MiB: written batch by batch as each authenticates.
+        let line = Array("0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.\n".utf8)
+        let content = Array((0..<((17 << 20) / line.count + 1)).map { _ in line }.joined())
+        let id = try sb.seal(content, name: "big.txt", extra: ["--quiet"])
+        let r = try sb.run(["open", id, "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.utf8.count == content.count && Array(r.stdout.utf8) == content)
+    }
+
     @Test func standardOutputOnATerminalIsRefused() throws {
         let sb = try Sandbox()
         defer { sb.remove() }
