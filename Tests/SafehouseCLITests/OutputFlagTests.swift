@@ -139,7 +139,7 @@ struct OutputFlagTests {
         #expect(r.status == 0 && !r.stderr.contains("verifying"), "\(r)")
     }
 
-    @Test func keyringAndCheckpointToStandardOutput() throws {
+    @Test func keyringCheckpointAndAuditExportToStandardOutput() throws {
         let sb = try Sandbox()
         defer { sb.remove() }
         try sb.makeTeam()
@@ -153,5 +153,10 @@ struct OutputFlagTests {
         try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("cp.txt")))
         r = try sb.run(["audit", "verify", "--vault", sb.file("hq"), "--checkpoint", sb.file("cp.txt")], passphrase: .none)
         #expect(r.status == 0, "\(r)")
+        r = try sb.run(["audit", "export", "--vault", sb.file("hq"), "--out", "-"], passphrase: .none)
+        #expect(r.status == 0 && r.stderr.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("log.jsonl")))
+        r = try sb.run(["audit", "verify", "--file", sb.file("log.jsonl")], passphrase: .none)
+        #expect(r.status == 0, "the piped export verifies: \(r)")
     }
 }

@@ -52,12 +52,13 @@ struct AuditCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the whole log as a self-verifying JSON-lines file.")
         @OptionGroup var vault: VaultOption
-        @Option(help: "Where to write the export.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the export"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
-                try vault.open().exportAuditLog(to: out, overwrite: force)
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the log")
+                try vault.open().exportAuditLog(to: destination)
             }
         }
     }
