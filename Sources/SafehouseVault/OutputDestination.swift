@@ -23,21 +23,25 @@ public enum OutputDestination: Sendable, Equatable {
         }
     }
 
+    /// The unnamed output file for a `.file` destination (an existing file without
+    /// overwrite is refused now, before any work); nil for standard output.
+    func file(mode: mode_t) throws -> AtomicOutput? {
+        guard case .file(let path, let overwrite) = self else { return nil }
+        return try AtomicOutput(path: path, overwrite: overwrite, mode: mode)
+    }
+
     /// Writes a whole, already authenticated output. A file is made durable before
     /// `record` runs (the audit entry) and named after it; standard output gets the
     /// bytes only after `record` succeeded. Either way a failing `record` leaves nothing.
     func write(_ bytes: [UInt8], mode: mode_t, after record: () throws -> Void) throws {
-        switch self {
-        case .file(let path, let overwrite):
-            let out = try AtomicOutput(path: path, overwrite: overwrite, mode: mode)
-            try out.write(bytes)
-            try out.flush()
+        guard let out = try file(mode: mode), case .file(_, let overwrite) = self else {
             try record()
-            try out.commit(overwrite: overwrite)
-        case .standardOutput:
-            try record()
-            try StandardOutputSink.writeAll(bytes)
+            return try StandardOutputSink.writeAll(bytes)
         }
+        try out.write(bytes)
+        try out.flush()
+        try record()
+        try out.commit(overwrite: overwrite)
     }
 }
 

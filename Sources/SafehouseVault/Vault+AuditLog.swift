@@ -45,12 +45,22 @@ extension Vault {
     /// Writes the whole log as a self-verifying JSON-lines file, streaming (one
     /// line in memory at a time); the file appears only complete.
     public func exportAuditLog(to path: String, overwrite: Bool) throws {
-        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
+        try exportAuditLog(to: .file(path, overwrite: overwrite))
+    }
+
+    /// Writes the export to a file (as above) or to standard output: up to 16 MiB
+    /// only once complete, a longer log line by line as it is read.
+    public func exportAuditLog(to destination: OutputDestination) throws {
+        let out = try destination.file(mode: 0o644)
+        let sink = StandardOutputSink {}
+        let write: ([UInt8]) throws -> Void = { bytes in
+            if let out { try out.write(bytes) } else { try bytes.withUnsafeBytes { try sink.take($0) } }
+        }
         var writer = try AuditExportFile.Writer(origin: origin, keys: try auditKeys())
-        try out.write([UInt8](writer.header()))
-        try forEachAuditEntry { try out.write([UInt8](writer.line(for: $0))) }
-        try out.write([UInt8](writer.trailer()))
-        try out.commit(overwrite: overwrite)
+        try write([UInt8](writer.header()))
+        try forEachAuditEntry { try write([UInt8](writer.line(for: $0))) }
+        try write([UInt8](writer.trailer()))
+        if let out, case .file(_, let overwrite) = destination { try out.commit(overwrite: overwrite) } else { try sink.finish() }
     }
 
     /// Streams every signed entry of this vault's log to `body`, in order.

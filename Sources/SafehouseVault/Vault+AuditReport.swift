@@ -34,15 +34,24 @@ extension Vault {
     /// - Returns: the report that was written.
     @discardableResult
     public func writeAuditReport(html: String?, markdown: String?, by officer: Identity, overwrite: Bool) throws -> AuditReport {
-        var outputs: [(AuditReportFormat, AtomicOutput)] = []
-        if let html { outputs.append((.html, try AtomicOutput(path: html, overwrite: overwrite, mode: 0o600))) }
-        if let markdown { outputs.append((.md, try AtomicOutput(path: markdown, overwrite: overwrite, mode: 0o600))) }
+        try writeAuditReport(([html.map { (AuditReportFormat.html, OutputDestination.file($0, overwrite: overwrite)) }]
+                              + [markdown.map { (.md, .file($0, overwrite: overwrite)) }]).compactMap { $0 }, by: officer)
+    }
+
+    /// Writes the report in each format to its destination: files as above;
+    /// standard output only after the audit entry is durable.
+    @discardableResult
+    public func writeAuditReport(_ outputs: [(AuditReportFormat, OutputDestination)], by officer: Identity) throws -> AuditReport {
+        let files: [(AuditReportFormat, AtomicOutput?, Bool)] = try outputs.map { format, destination in
+            guard case .file(let path, let overwrite) = destination else { return (format, nil, false) }
+            return (format, try AtomicOutput(path: path, overwrite: overwrite, mode: 0o600), overwrite)
+        }
         guard !outputs.isEmpty else { throw VaultError.usage("give --html FILE or --md FILE (or both)") }
         let report = try auditReport(by: officer, formats: outputs.map(\.0))
-        for (format, out) in outputs {
-            try out.write(Array((format == .html ? report.html() : report.markdown()).utf8))
-        }
-        for (_, out) in outputs { try out.commit(overwrite: overwrite) }
+        let text = { (format: AuditReportFormat) in Array((format == .html ? report.html() : report.markdown()).utf8) }
+        for (format, out, _) in files { try out?.write(text(format)) }
+        for (_, out, overwrite) in files { try out?.commit(overwrite: overwrite) }
+        for (format, out, _) in files where out == nil { try StandardOutputSink.writeAll(text(format)) }
         return report
     }
 

@@ -35,7 +35,9 @@ extension Vault {
     /// that opens with a manifest signed by `identity` (or, without one, by this
     /// vault's device key, which its owner or root officer endorsed).
     /// - Parameter ids: record ids; empty means every object in the vault.
-    public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool) throws {
+    /// - Parameter progress: bodies copied so far and in all, in bytes.
+    public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool,
+                             progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
         try store.write { db in
             let all = try String.fetchAll(db, sql: "SELECT id FROM objects ORDER BY rowid")
@@ -89,11 +91,13 @@ extension Vault {
                 w.raw(try Signature.sign(manifest.signedMessage, secretKey: sk))
             }
             try out.write(w.bytes)
+            let total = headers.reduce(UInt64(0)) { $0 + $1.ciphertextLength }
+            var done: UInt64 = 0
             for header in headers {
                 var o = ByteWriter()
                 o.blob(header.encoded()); o.u64(header.ciphertextLength)
                 try out.write(o.bytes)
-                try copyBody(header, into: out)
+                try copyBody(header, into: out) { done += $0; progress?(done, total) }
             }
             var a = ByteWriter()
             a.u32(UInt32(entries.count))
@@ -116,7 +120,7 @@ extension Vault {
         try out.commit(overwrite: overwrite)
     }
 
-    private func copyBody(_ header: RecordHeader, into out: AtomicOutput) throws {
+    private func copyBody(_ header: RecordHeader, into out: AtomicOutput, copied: (UInt64) -> Void) throws {
         let rid = header.idText, length = header.ciphertextLength
         let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(rid)", hint: "its encrypted body file is missing") }
@@ -131,16 +135,21 @@ extension Vault {
             }
             try out.write(UnsafeRawBufferPointer(rebasing: buf[0..<want]))
             left -= UInt64(want)
+            copied(UInt64(want))
         }
     }
 
     /// Imports a bundle: its signed manifest, every header signature, body hash
     /// and the bundled audit chain are verified before anything is accepted; all
     /// or nothing; idempotent.
-    public func importBundle(path: String, by identity: Identity?) throws -> BundleImportReport {
+    /// - Parameter progress: bundle bytes verified so far (bodies) and the bundle's size.
+    public func importBundle(path: String, by identity: Identity?, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> BundleImportReport {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.missing(object: path, hint: "check the bundle's path") }
         defer { close(fd) }
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? UInt64(max(0, st.st_size)) : 0
+        var done: UInt64 = 0
         let reader = StreamReader(fd: fd, object: path)
         let bad = { (why: String) in VaultError.badData(object: path, hint: why) }
         guard try reader.take(4) == Self.bundleMagic else { throw bad("this is not a safehouse bundle") }
@@ -194,6 +203,7 @@ extension Vault {
                     updated.append(header.idText)
                 } else if exists != nil {
                     try reader.skip(blen)
+                    done += blen; progress?(min(done, size), size)
                     present.append(header.idText)
                     continue
                 }
@@ -207,6 +217,7 @@ extension Vault {
                     hasher.add([GenericHash.hash(chunk, length: 32)])
                     try out.write(chunk)
                     left -= UInt64(n)
+                    done += UInt64(n); progress?(min(done, size), size)
                 }
                 guard hasher.finalize() == header.bodyHash else { throw bad("an object's body does not match its signed header (tampered)") }
                 // The object is not in the vault, so a file of this name can only be
@@ -329,6 +340,7 @@ extension Vault {
                                 outcome: .ok)
                 return try quarantineStale(db, fresh.map(\.0), members: ms, by: identity, all: !signerActive)
             }
+            progress?(size, size)
             return BundleImportReport(imported: fresh.map { $0.0.idText }, alreadyPresent: present, auditEntries: foreign.count,
                                       quarantined: held)
         } catch {

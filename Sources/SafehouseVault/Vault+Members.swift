@@ -173,14 +173,22 @@ extension Vault {
     /// Writes the signed keyring to `path` (mode 0644); the file is fsynced before its
     /// audit entry commits, and appears only then.
     public func exportTeam(by officer: Identity, to path: String, overwrite: Bool) throws {
-        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
+        try exportTeam(by: officer, to: .file(path, overwrite: overwrite))
+    }
+
+    /// Writes the signed keyring to a file (as above) or to standard output after its audit entry.
+    public func exportTeam(by officer: Identity, to destination: OutputDestination) throws {
+        var ring: TeamKeyring?
+        let out = try destination.file(mode: 0o644)
         try store.write { db in
-            let ring = try exportTeam(db, by: officer, audit: false)
-            try out.write(Array(ring.text.utf8))
-            try out.flush()
-            try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(ring.serial)"], outcome: .ok)
+            let r = try exportTeam(db, by: officer, audit: false)
+            try out?.write(Array(r.text.utf8))
+            try out?.flush()
+            try appendAudit(db, actor: officer, action: "team-export", objects: ["serial:\(r.serial)"], outcome: .ok)
+            ring = r
         }
-        try out.commit(overwrite: overwrite)
+        if let out, case .file(_, let overwrite) = destination { try out.commit(overwrite: overwrite) }
+        else if let ring { try StandardOutputSink.writeAll(Array(ring.text.utf8)) }
     }
 
     private func exportTeam(_ db: Database, by officer: Identity, audit: Bool = true) throws -> TeamKeyring {

@@ -23,6 +23,7 @@ import Testing
     /// Runnable steps of `doc`; records a failure for any `sh` block left unmarked.
     static func steps(in doc: String) throws -> [Step] {
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent(doc), encoding: .utf8)
+        #expect(!text.contains("\n<<<<<<< ") && !text.contains("\n>>>>>>> "), "\(doc) holds merge-conflict markers")
         var steps: [Step] = []
         var open: (info: String, line: Int, body: [String])?
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -38,4 +38,24 @@ struct JSONListingTests {
         #expect(o["running"] as? Bool == true && o["socket"] as? String == socket && (o["secondsLeft"] as? Int ?? 0) > 60, "\(r)")
         #expect(r.stdout.hasPrefix(#"{"fingerprint":"#), "keys sorted: \(r)")
     }
+
+    @Test func revokeExpiredAndTraceInJSON() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let hq = ["--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        var r = try sb.run(["revoke", "--expired", "--json"] + hq)
+        #expect(r.status == 0 && r.stdout == "[]\n", "\(r)")
+        r = try sb.run(["revoke", "X", "--from", "Edith", "--json"] + hq)
+        #expect(r.status == 64 && r.stdout.isEmpty, "\(r)")
+        try Data(AccessCLITests.sheet.utf8).write(to: URL(fileURLWithPath: sb.file("s.json")))
+        try #require(try sb.run(["subject", "import", sb.file("s.json")] + hq).status == 0)
+        let ex = try sb.approve(try sb.seal(Array(AccessCLITests.transcriptAboutSubject.utf8), name: "talk.txt"))
+        try sb.grant(ex, to: "Edith")
+        r = try sb.run(["export", ex, "--vault", sb.file("hq"), "--identity", sb.file("edith"), "--out", sb.file("leak.txt")])
+        try #require(r.status == 0, "\(r)")
+        r = try sb.run(["trace", ex, "--file", sb.file("leak.txt"), "--json"] + hq)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]], "\(r)")
+        #expect(rows.count == 1 && rows[0]["name"] == "Edith" && Set(rows[0].keys) == ["fingerprint", "name"], "\(r)")
+    }
 }

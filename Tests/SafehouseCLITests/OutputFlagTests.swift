@@ -27,6 +27,19 @@ struct OutputFlagTests {
         #expect(log.stdoutLines.count == 2, "\(log)")
     }
 
+    @Test func aRecordOverTheHoldLimitStreamsWhole() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        // Over 16 MiB: written batch by batch as each authenticates.
+        let line = Array("0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.\n".utf8)
+        let content = Array((0..<((17 << 20) / line.count + 1)).map { _ in line }.joined())
+        let id = try sb.seal(content, name: "big.txt", extra: ["--quiet"])
+        let r = try sb.run(["open", id, "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.utf8.count == content.count && Array(r.stdout.utf8) == content)
+    }
+
     @Test func standardOutputOnATerminalIsRefused() throws {
         let sb = try Sandbox()
         defer { sb.remove() }
@@ -68,5 +81,82 @@ struct OutputFlagTests {
         #expect(!sb.exists("cut.doc"))
         r = try sb.run(base + ["--out", "-"])
         #expect(r.status == 64 && r.stdout.isEmpty && r.stderr == "safehouse: error: --out - needs --format (one of txt, md, json, srt, vtt)\n", "\(r)")
+    }
+
+    @Test func statsAndAuditReportShareTheOutConvention() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        _ = try sb.seal(Array("notes\n".utf8))
+        let stats = ["stats", "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        let oldMD = try sb.run(stats + ["--md"])
+        try #require(oldMD.status == 0 && oldMD.stdout.hasPrefix("#"), "\(oldMD)")
+        #expect(try sb.run(stats + ["--format", "md"]).stdout == oldMD.stdout)
+        var r = try sb.run(stats + ["--out", sb.file("s.md")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        #expect(String(decoding: try sb.read("s.md"), as: UTF8.self) == oldMD.stdout)
+        #expect(try sb.run(stats + ["--format", "json", "--out", "-"]).stdout == (try sb.run(stats + ["--json"])).stdout)
+        r = try sb.run(stats + ["--html", sb.file("old.html")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        r = try sb.run(stats + ["--out", sb.file("new.html")])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        #expect(try sb.read("new.html") == (try sb.read("old.html")))
+        r = try sb.run(stats + ["--out", sb.file("s.doc")])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: cannot tell the format from --out \(sb.file("s.doc")): pass --format (one of text, json, md, html)\n", "\(r)")
+        r = try sb.run(stats + ["--md", "--format", "md"])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: give --format/--out or the older --json/--md/--html, not both\n", "\(r)")
+
+        let report = ["audit", "report", "--vault", sb.file("hq"), "--identity", sb.file("olga")]
+        r = try sb.run(report + ["--out", sb.file("r.md")])
+        #expect(try r.status == 0 && r.stdout.isEmpty && String(decoding: sb.read("r.md"), as: UTF8.self).hasPrefix("#"), "\(r)")
+        r = try sb.run(report + ["--format", "html", "--out", sb.file("r.report")])
+        #expect(try r.status == 0 && String(decoding: sb.read("r.report"), as: UTF8.self).contains("<html"), "\(r)")
+        r = try sb.run(report + ["--format", "md", "--out", "-"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("#") && !sb.exists("-"), "\(r)")
+        r = try sb.run(report + ["--md", sb.file("old.md")])
+        #expect(r.status == 0 && sb.exists("old.md"), "the old spelling still works: \(r)")
+        r = try sb.run(report + ["--out", sb.file("r.doc")])
+        #expect(r.status == 64 && r.stderr == "safehouse: error: cannot tell the report's format from --out \(sb.file("r.doc")): pass --format html or --format md\n", "\(r)")
+        #expect(!sb.exists("r.doc"))
+    }
+
+    @Test func bundleExportAndImportShowProgressOnATerminalOnly() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let big = [UInt8](repeating: 0x5a, count: 9 << 20)
+        let id = try sb.seal(big, name: "big.bin", vault: "field", as: "ivan", extra: ["--quiet"])
+        let export = ["bundle", "export", id, "--vault", sb.file("field")]
+        var r = try sb.run(export + ["--out", sb.file("a.shb")], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && r.stdout.contains("exporting [##############################] 100%"), "\(r)")
+        r = try sb.run(export + ["--out", sb.file("b.shb")])
+        #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "no bar when stderr is not a terminal: \(r)")
+        r = try sb.run(export + ["--out", sb.file("c.shb"), "--quiet"], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && !r.stdout.contains("exporting"), "--quiet: \(r)")
+        r = try sb.run(["bundle", "import", sb.file("a.shb"), "--vault", sb.file("hq")], wrapper: Self.onTerminal)
+        #expect(r.status == 0 && r.stdout.contains("verifying [##############################] 100%") && r.stdout.contains(id), "\(r)")
+        r = try sb.run(["bundle", "import", sb.file("b.shb"), "--vault", sb.file("hq")])
+        #expect(r.status == 0 && !r.stderr.contains("verifying"), "\(r)")
+    }
+
+    @Test func keyringCheckpointAndAuditExportToStandardOutput() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        var r = try sb.run(["team", "export", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && r.stderr.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("piped.keys")))
+        r = try sb.run(["init", "--vault", sb.file("field2"), "--team", sb.file("piped.keys")], passphrase: .none)
+        #expect(r.status == 0, "the piped keyring is a valid keyring: \(r)")
+        r = try sb.run(["audit", "checkpoint", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", "-"])
+        #expect(r.status == 0 && !r.stdout.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("cp.txt")))
+        r = try sb.run(["audit", "verify", "--vault", sb.file("hq"), "--checkpoint", sb.file("cp.txt")], passphrase: .none)
+        #expect(r.status == 0, "\(r)")
+        r = try sb.run(["audit", "export", "--vault", sb.file("hq"), "--out", "-"], passphrase: .none)
+        #expect(r.status == 0 && r.stderr.isEmpty && !sb.exists("-"), "\(r)")
+        try Data(r.stdout.utf8).write(to: URL(fileURLWithPath: sb.file("log.jsonl")))
+        r = try sb.run(["audit", "verify", "--file", sb.file("log.jsonl")], passphrase: .none)
+        #expect(r.status == 0, "the piped export verifies: \(r)")
     }
 }

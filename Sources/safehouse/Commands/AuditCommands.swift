@@ -52,12 +52,13 @@ struct AuditCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the whole log as a self-verifying JSON-lines file.")
         @OptionGroup var vault: VaultOption
-        @Option(help: "Where to write the export.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the export"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
-                try vault.open().exportAuditLog(to: out, overwrite: force)
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the log")
+                try vault.open().exportAuditLog(to: destination)
             }
         }
     }
@@ -93,15 +94,16 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Sign a checkpoint (size and root) to keep off the machine.")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
-        @Option(help: "Where to write the checkpoint.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the checkpoint"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the checkpoint")
                 let v = try vault.open()
                 let me = try id.unlock(auditIn: v)
                 let cp = try v.checkpoint(by: me)
-                try PublicFile.write(Array(cp.text.utf8), to: out, overwrite: force)
+                try OutputTarget.write(cp.text, to: destination)
             }
         }
     }

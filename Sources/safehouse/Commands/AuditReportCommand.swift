@@ -15,17 +15,18 @@ extension AuditCommand {
                 """)
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
-        @Option(help: "Write the HTML report to this file.") var html: String?
-        @Option(help: "Write the Markdown report to this file.") var md: String?
+        @Option(help: "html | md (default: from the extension of --out).") var format: AuditReportFormat?
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the report"))) var out: String?
+        @Option(help: "Same as --format html --out FILE (kept for scripts; may be given with --md).") var html: String?
+        @Option(help: "Same as --format md --out FILE (kept for scripts; may be given with --html).") var md: String?
         @Flag(help: "Replace existing files.") var force = false
 
         func run() throws {
             try guarded {
-                guard html != nil || md != nil else { throw VaultError.usage("give --html FILE or --md FILE (or both)") }
-                if let html, let md, html == md { throw VaultError.usage("--html and --md must name different files") }
+                let outputs = try destinations()
                 let v = try vault.open()
                 let me = try id.unlock(auditIn: v)
-                let report = try v.writeAuditReport(html: html, markdown: md, by: me, overwrite: force)
+                let report = try v.writeAuditReport(outputs, by: me)
                 Output.note("audit report written: \(report.events.count) entries, \(report.refusals.count) refusals")
                 // A broken chain is what the officer must investigate, so the report is
                 // still written (with a red banner); `audit verify` is the pass/fail check.
@@ -35,5 +36,28 @@ extension AuditCommand {
                 }
             }
         }
+    }
+}
+
+extension AuditReportFormat: ExpressibleByArgument {}
+
+extension AuditCommand.Report {
+    /// `--format F --out FILE|-`, or the older `--html FILE` / `--md FILE`.
+    func destinations() throws -> [(AuditReportFormat, OutputDestination)] {
+        if let out {
+            guard html == nil, md == nil else { throw VaultError.usage("give --out (with --format) or --html/--md, not both") }
+            guard let f = format ?? OutputDestination.formatExtension(of: out).flatMap({ $0 == "htm" ? .html : AuditReportFormat(rawValue: $0) }),
+                  !(format == nil && OutputTarget.isStandardOutput(out)) else {
+                throw VaultError.usage("cannot tell the report's format from --out \(out): pass --format html or --format md")
+            }
+            return [(f, try OutputTarget.destination(out, overwrite: force, what: "the report"))]
+        }
+        guard format == nil else { throw VaultError.usage("--format needs --out FILE (or --out - for standard output)") }
+        guard html != nil || md != nil else { throw VaultError.usage("give --out FILE (or -) with --format html|md, or --html FILE / --md FILE") }
+        if let html, let md, html == md { throw VaultError.usage("--html and --md must name different files") }
+        var outputs: [(AuditReportFormat, OutputDestination)] = []
+        if let html { outputs.append((.html, try OutputTarget.destination(html, overwrite: force, what: "the report"))) }
+        if let md { outputs.append((.md, try OutputTarget.destination(md, overwrite: force, what: "the report"))) }
+        return outputs
     }
 }

@@ -15,6 +15,7 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var vault: VaultOption
         @Option(help: "The bundle file to write.") var out: String
         @Flag(help: "Replace an existing file.") var force = false
+        @Flag(help: "No progress bar (it shows only on a terminal, for bundles of 8 MiB or more).") var quiet = false
         @OptionGroup var id: IdentityOptions
 
         func run() throws {
@@ -25,7 +26,8 @@ struct BundleCommand: ParsableCommand {
                 // With a key the manifest is signed by you; without, by the vault's device key,
                 // which its owner (field) or root officer (HQ) endorsed.
                 let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
-                try v.exportBundle(ids: records, to: out, by: who, overwrite: force)
+                let bar = ProgressBar(label: "exporting", quiet: quiet)
+                try v.exportBundle(ids: records, to: out, by: who, overwrite: force, progress: bar.update)
             }
         }
     }
@@ -35,13 +37,15 @@ struct BundleCommand: ParsableCommand {
         @Argument(help: "The bundle file.") var file: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
+        @Flag(help: "No progress bar (it shows only on a terminal, for bundles of 8 MiB or more).") var quiet = false
 
         func run() throws {
             try guarded {
                 let v = try vault.open()
                 // Optional: the import is then audited in your name (and binds a new editor vault to you).
                 let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
-                let r = try v.importBundle(path: file, by: who)
+                let bar = ProgressBar(label: "verifying", quiet: quiet)
+                let r = try v.importBundle(path: file, by: who, progress: bar.update)
                 for id in r.imported { Output.print(id) }
                 Output.note("imported \(r.imported.count) object(s), \(r.alreadyPresent.count) already present, \(r.auditEntries) field audit entries verified")
                 if !r.quarantined.isEmpty {

@@ -75,6 +75,7 @@ struct Revoke: ParsableCommand {
     @Argument(help: "The excerpt id.") var excerpt: String?
     @Option(help: "The member (name or fingerprint prefix).") var from: String?
     @Flag(help: "Revoke every grant whose last day has passed (also done at every grant and approve).") var expired = false
+    @Flag(help: "With --expired: JSON output, a list of {excerpt, member}.") var json = false
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
 
@@ -84,10 +85,12 @@ struct Revoke: ParsableCommand {
             if expired {
                 guard excerpt == nil, from == nil else { throw VaultError.usage("give EXCERPT --from MEMBER, or --expired alone") }
                 let done = try v.revokeExpiredGrants(by: try id.unlock(auditIn: v))
-                for d in done { Output.print("\(d.excerpt)\t\(d.member)") }
+                if json { try Output.json(done.map { ["excerpt": $0.excerpt, "member": $0.member.description] }) }
+                else { for d in done { Output.print("\(d.excerpt)\t\(d.member)") } }
                 Output.note("revoked \(done.count) expired grant(s)")
                 return
             }
+            guard !json else { throw VaultError.usage("--json lists what --expired revoked: give it with --expired") }
             guard let excerpt, let from else { throw VaultError.usage("give EXCERPT --from MEMBER, or --expired") }
             try v.revoke(excerptID: excerpt, from: from, by: try id.unlock(auditIn: v))
             Output.note("revoked \(from)'s access to \(excerpt); the excerpt was re-keyed for the remaining recipients")
@@ -137,6 +140,7 @@ struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Tell whose per-recipient export a leaked text came from (officers).")
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The leaked text.") var file: String
+    @Flag(help: "JSON output: a list of {fingerprint, name}.") var json = false
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
 
@@ -146,6 +150,7 @@ struct Trace: ParsableCommand {
             let text = try readText(file, maxBytes: 64 << 20)
             let hits = try v.traceLeak(excerptID: excerpt, text: text, by: try id.unlock(auditIn: v))
             if hits.isEmpty { Output.note("no per-recipient pseudonym of this excerpt appears in \(file)") }
+            if json { return try Output.json(hits.map { ["fingerprint": $0.fingerprint.description, "name": $0.card.name] }) }
             for m in hits { Output.print("\(m.fingerprint)\t\(m.card.name)") }
         }
     }

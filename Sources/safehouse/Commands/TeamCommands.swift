@@ -77,18 +77,19 @@ struct Team: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the team keyring (public keys and endorsements only).")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
-        @Option(help: "Where to write the keyring.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("Where to write the keyring"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
 
         func run() throws {
             try guarded {
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the keyring")
                 let v = try vault.open()
                 // The whole keyring is signed by the officer, so no member, serial or
                 // `status:` line can be changed in transit.
                 guard id.keyPath != nil else {
                     throw VaultError.usage("a keyring is signed by a security officer: pass --identity OFFICER_KEY")
                 }
-                try v.exportTeam(by: try id.unlock(auditIn: v), to: out, overwrite: force)
+                try v.exportTeam(by: try id.unlock(auditIn: v), to: destination)
             }
         }
     }

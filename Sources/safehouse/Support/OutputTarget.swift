@@ -25,6 +25,12 @@ enum OutputTarget {
         }
     }
 
+    /// Writes public text (figures, a checkpoint): a file that appears complete (0644), or standard output.
+    static func write(_ text: String, to destination: OutputDestination) throws {
+        if case .file(let path, let overwrite) = destination { try PublicFile.write(Array(text.utf8), to: path, overwrite: overwrite) }
+        else { FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
+
     /// Help text for an `--out` option.
     static func help(_ what: String) -> String { "\(what) (`-`: standard output, which must not be a terminal)." }
 }
