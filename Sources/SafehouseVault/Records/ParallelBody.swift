@@ -29,7 +29,11 @@ enum ParallelBody {
             throw VaultError.other("internal: a content digest needs \(ContentDigest.pieceBytes)-byte batches")
         }
         let pieces = digest ? PieceHashes(count: length == 0 ? 0 : batches) : nil
-        let bodyHash = try run(batches: batches, inCapacity: plainBatch, outCapacity: cipherBatch, output: output, progress: { done in
+        // A body of one batch (a photo, a document) gets buffers of its own size: a card of
+        // small files then does not map, fault in and wipe megabytes per file.
+        let inCapacity = batches == 1 ? max(1, Int(length)) : plainBatch
+        let outCapacity = batches == 1 ? Int(cipher.ciphertextLength(forPlaintextLength: length)) : cipherBatch
+        let bodyHash = try run(batches: batches, inCapacity: inCapacity, outCapacity: outCapacity, output: output, progress: { done in
             progress?(min(UInt64(done) * UInt64(plainBatch), length), length)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
@@ -96,7 +100,7 @@ enum ParallelBody {
         let threadCount = workers
         let state = FoldState(window: 2 * threadCount)
         let threads = min(threadCount, batches)
-        let writer = BatchWriter(output: output, buffers: threads + 2, capacity: outCapacity, direct: directWrites, state: state)
+        let writer = BatchWriter(output: output, buffers: min(threads + 2, batches), capacity: outCapacity, direct: directWrites, state: state)
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
