@@ -79,11 +79,14 @@ struct RecordRoundTripTests {
         let hq = try makeHQ(s)
         let officer = TestTeam.shared.officer.identity
         let path = try writeFile(s, "f", [1, 2, 3])
-        for request in [SealRequest(kind: .interview, country: "kr"), SealRequest(kind: .interview, country: "KOR"),
+        for request in [SealRequest(kind: .interview, country: "k1"), SealRequest(kind: .interview, country: "KOR"),
                         SealRequest(kind: .interview, country: "KR", status: "filed"), SealRequest(kind: .legal, country: "KR", rating: 9)] {
             #expect(exitCode { _ = try hq.seal(file: path, request: request, by: officer) } == 64)
         }
         #expect(try hq.objectCount() == 0)
         #expect(hq.objectFiles.filter { $0.hasSuffix(".body") && $0 != "new.body" }.isEmpty)
+        // A country code in lower case is the same code, stored in capitals.
+        let id = try hq.seal(file: path, request: SealRequest(kind: .interview, country: "kr"), by: officer)
+        #expect(try hq.list(by: officer).first { $0.id == id }?.metadata?.country == "KR")
     }
 }
