@@ -139,7 +139,7 @@ import Testing
         let bodiesBefore = try AuditCLI.bodies(t.hq)
         #expect(bodiesBefore.count == 1)
 
-        r = t.run(["seal", t.transcript, "--vault", t.hq, "--identity", t.dir + "/officer.key", "--kind", "interview", "--country", "KR", "--quiet"],
+        r = t.run(["seal", t.transcript, "--vault", t.hq, "--identity", t.dir + "/officer.key", "--kind", "interview", "--country", "KR", "--quiet", "--again"],
                   fault: "audit")
         #expect(r.status == 74)
         #expect(r.stdout.isEmpty, "no record id is printed")

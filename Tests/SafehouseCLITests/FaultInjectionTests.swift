@@ -184,7 +184,7 @@ struct FaultInjectionTests {
     func auditFailure() throws {
         let f = try Fixture()
         let out = f.t.file("out/opened.bin")
-        try f.expectCleanFailure(["seal", f.big, "--vault", f.hq, "--identity", f.olga, "--kind", "interview", "--country", "KR"],
+        try f.expectCleanFailure(["seal", f.big, "--vault", f.hq, "--identity", f.olga, "--kind", "interview", "--country", "KR", "--again"],
                                  fault: "audit", object: "audit log", output: nil)
         try f.expectCleanFailure(["open", f.record, "--vault", f.hq, "--identity", f.olga, "--out", out], fault: "audit", object: "audit log", output: out)
     }

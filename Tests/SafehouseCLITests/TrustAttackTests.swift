@@ -337,7 +337,7 @@ struct TrustAttackTests {
         for s in seals {
             try Data("[00:00:01] A: I am Choe Yong-nam from 혜산.\n".utf8).write(to: URL(fileURLWithPath: sb.file(s.name)))
             let r = try sb.run(["seal", sb.file(s.name), "--vault", sb.file("field"), "--identity", sb.file("ivan"), "--kind", s.kind,
-                                "--country", "CN", "--subject", s.subject, "--note", s.note, "--quiet"])
+                                "--country", "CN", "--subject", s.subject, "--note", s.note, "--quiet", "--again"])
             try #require(r.status == 0, "\(r)")
             ids.append(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }

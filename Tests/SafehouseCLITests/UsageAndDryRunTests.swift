@@ -16,7 +16,8 @@ struct UsageAndDryRunTests {
         let help = try sb.run(["--help"], passphrase: .none)
         #expect(help.status == 0 && help.stdout.hasPrefix("OVERVIEW: An encrypted interview vault") && help.stderr.isEmpty, "\(help)")
         let misuse: [([String], String)] = [
-            (["seal"], "safehouse: error: Missing expected argument '<file>'"),
+            (["seal"], "safehouse: error: Missing expected argument '--kind <kind>'"),
+            (["seal", "--kind", "interview", "--country", "KR"], "safehouse: error: name at least one FILE, or --recursive DIR"),
             (["open", "R"], "safehouse: error: Missing expected argument '--out <out>'"),
             (["seal", "f", "--kind", "memo", "--country", "KR"], "safehouse: error: The value 'memo' is invalid for '--kind <kind>'"),
             (["list", "--bogus"], "safehouse: error: Unknown option '--bogus'"),

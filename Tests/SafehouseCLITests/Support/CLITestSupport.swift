@@ -216,7 +216,8 @@ final class Sandbox: @unchecked Sendable {
     func seal(_ content: [UInt8], name: String = "input.txt", vault: String = "hq", as key: String = "olga",
               extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         try Data(content).write(to: URL(fileURLWithPath: file(name)))
-        let r = try run(["seal", file(name), "--vault", file(vault), "--identity", file(key), "--kind", "interview", "--country", "KR"] + extra,
+        // --again: tests seal the same bytes more than once on purpose, and each time want a new record.
+        let r = try run(["seal", file(name), "--vault", file(vault), "--identity", file(key), "--kind", "interview", "--country", "KR", "--again"] + extra,
                         sourceLocation: sourceLocation)
         try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
         return r.stdout.trimmingCharacters(in: .newlines)
