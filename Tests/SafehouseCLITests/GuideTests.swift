@@ -70,7 +70,7 @@ import Testing
         env["PATH"] = URL(fileURLWithPath: binary).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         env["XDG_RUNTIME_DIR"] = world + "/run"
         let log = world + "/guide.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         p.arguments = ["900", "/bin/bash", world + "/guide.sh"]
