@@ -52,7 +52,7 @@ public enum AgeError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedRecipient(kind: String)
     /// A recipient string is not a valid `age1…` Bech32 encoding of a 32-byte key.
     case malformedRecipient
-    /// An identity string is not a valid `AGE-SECRET-KEY-1…` encoding of a 32-byte key.
+    /// An identity string is not a valid `AGE-SECRET-KEY-…` encoding of a 32-byte key.
     case malformedIdentity
 
     public var description: String {
@@ -64,7 +64,7 @@ public enum AgeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadable: return "not an age file: malformed header"
         case .unsupportedRecipient(let kind): return "\(kind) is not supported: only X25519 age recipients (age1…) are"
         case .malformedRecipient: return "not an age recipient: expected age1 followed by 58 Bech32 characters"
-        case .malformedIdentity: return "not an age identity: expected AGE-SECRET-KEY-1 followed by 58 Bech32 characters"
+        case .malformedIdentity: return "not an age identity: expected the upper-case Bech32 line age-keygen writes (AGE-SECRET-KEY-, then 59 characters)"
         }
     }
 }

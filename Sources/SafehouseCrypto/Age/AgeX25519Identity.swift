@@ -1,5 +1,5 @@
 /// An age X25519 identity: the secret scalar of an `AgeRecipient`, written
-/// `AGE-SECRET-KEY-1…` (Bech32, upper case). The scalar stays in secure
+/// an `AGE-SECRET-KEY-…` line (Bech32, upper case). The scalar stays in secure
 /// memory; there is no printable form.
 public final class AgeX25519Identity: @unchecked Sendable, CustomStringConvertible {
     let secretKey: SecureBytes
@@ -21,7 +21,7 @@ public final class AgeX25519Identity: @unchecked Sendable, CustomStringConvertib
         try AgeX25519Identity(secretKey: try SecureBytes.random(count: X25519.secretKeyBytes))
     }
 
-    /// Parses `AGE-SECRET-KEY-1…`; the key is decoded straight into secure memory.
+    /// Parses an `AGE-SECRET-KEY-…` line; the key is decoded straight into secure memory.
     /// - Throws: `AgeError.malformedIdentity`.
     public convenience init(parsing text: String) throws {
         guard let (hrp, data) = try Bech32.decodeSecret(text), hrp == Self.hrp else { throw AgeError.malformedIdentity }

@@ -2,7 +2,7 @@
 /// all upper case, checksum always over the lower-case form.
 ///
 /// Decoding works in secure memory throughout, so an identity
-/// (`AGE-SECRET-KEY-1…`) never passes through an ordinary array.
+/// (`AGE-SECRET-KEY-…`) never passes through an ordinary array.
 public enum Bech32 {
     static let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l".utf8)
     static let generator: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
