@@ -195,6 +195,32 @@ struct BatchSealCLITests {
         #expect(check.status == 0 && !check.stderr.contains("unreferenced"), "\(check)")
     }
 
+    @Test("a file that changes while it is read fails alone (74) and leaves nothing; the others are sealed")
+    func changingFile() throws {
+        let t = try Sandbox()
+        defer { t.remove() }
+        try t.makeTeam()
+        let paths = try write(t, [("a.jpg", content(3000, seed: 61)), ("growing.wav", content(4 << 20, seed: 62)), ("c.jpg", content(4000, seed: 63))])
+        // A recorder still writing: appends to the file until the seal is over.
+        let stop = Flag()
+        let done = DispatchSemaphore(value: 0)
+        let growing = paths[1]
+        Thread.detachNewThread {
+            let fd = open(growing, O_WRONLY | O_APPEND | O_CLOEXEC)
+            let chunk = [UInt8](repeating: 7, count: 512)
+            while !stop.isSet { _ = chunk.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }; usleep(500) }
+            close(fd)
+            done.signal()
+        }
+        let r = try fieldSeal(t, paths)
+        stop.set()
+        done.wait()
+        #expect(r.status == 74, "\(r)")
+        #expect(r.stdoutLines.count == 2, "\(r)")
+        #expect(r.errorLines.contains { $0.contains(growing) && $0.contains("changed") }, "\(r)")
+        #expect(try recordCount(t) == 2 && bodies(t).count == 2, "\(bodies(t))")
+    }
+
     @Test("the passphrase is read once for the whole batch; with the agent, not at all")
     func passphraseOnce() throws {
         let t = try Sandbox()
@@ -347,4 +373,12 @@ struct BatchSealCLITests {
         let ok = try fieldSeal(t, paths)
         #expect(ok.status == 0 && ok.stdoutLines.count == 5, "\(ok)")
     }
+}
+
+/// A flag one thread sets and another polls.
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
