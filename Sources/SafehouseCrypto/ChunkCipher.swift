@@ -11,7 +11,7 @@ import Dispatch
 ///
 /// Chunks are independent, so a batch is encrypted on every core and any chunk
 /// can be opened alone (random access). Each ciphertext chunk is also hashed
-/// with BLAKE2b-256 in the same pass: the sealer signs the hash of those hashes,
+/// in the same pass (`ChunkHashing`): the sealer signs the hash of those hashes,
 /// binding the sender to the exact ciphertext (Poly1305 binds nothing for a
 /// recipient, who knows the key).
 public final class ChunkCipher: @unchecked Sendable {
@@ -21,16 +21,19 @@ public final class ChunkCipher: @unchecked Sendable {
     public static let chunkHashBytes = 32
 
     public let chunkSize: Int
+    public let hashing: ChunkHashing
     private let key: SecureBytes
 
     /// - Parameters:
     ///   - key: the 32-byte body key (derived from the record key).
     ///   - chunkSize: plaintext bytes per chunk.
-    public init(key: SecureBytes, chunkSize: Int = ChunkCipher.defaultChunkSize) throws {
+    ///   - hashing: how each ciphertext chunk is hashed (the body format).
+    public init(key: SecureBytes, chunkSize: Int = ChunkCipher.defaultChunkSize, hashing: ChunkHashing = .blake2b) throws {
         guard key.count == ChaCha20Poly1305.keyBytes else { throw CryptoError.invalidLength(what: "body key") }
         guard chunkSize >= 16, chunkSize <= 1 << 24 else { throw CryptoError.invalidLength(what: "chunk size") }
         self.key = key
         self.chunkSize = chunkSize
+        self.hashing = hashing
     }
 
     /// Number of chunks for a body of `length` plaintext bytes (at least one).
@@ -70,7 +73,7 @@ public final class ChunkCipher: @unchecked Sendable {
         precondition(containsLast || input.count % chunkSize == 0, "only the last chunk may be short")
         precondition(output.count >= input.count + n * Self.tagBytes)
         var hashes = [[UInt8]](repeating: [], count: n)
-        let cs = chunkSize, tag = Self.tagBytes
+        let cs = chunkSize, tag = Self.tagBytes, hashing = hashing
         key.withUnsafeBytes { kb in
             hashes.withUnsafeMutableBufferPointer { hb in
                 let p = Unchecked((input, output, kb, hb))
@@ -83,7 +86,7 @@ public final class ChunkCipher: @unchecked Sendable {
                     let dst = UnsafeMutableRawBufferPointer(rebasing: output[outStart..<outStart + len + tag])
                     let nonce = Self.nonce(index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                     nonce.withUnsafeBytes { nb in ChaCha20Poly1305.seal(input: src, output: dst, nonce: nb, key: k) }
-                    hashesOut[j] = GenericHash.hash(UnsafeRawBufferPointer(dst), length: Self.chunkHashBytes)
+                    hashesOut[j] = hashing.hash(UnsafeRawBufferPointer(dst), index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                 }
             }
         }
@@ -108,7 +111,7 @@ public final class ChunkCipher: @unchecked Sendable {
               output.count >= input.count - n * Self.tagBytes else { throw CryptoError.authenticationFailed }
         var hashes = [[UInt8]](repeating: [], count: n)
         var ok = [Bool](repeating: false, count: n)
-        let tag = Self.tagBytes, cs = chunkSize
+        let tag = Self.tagBytes, cs = chunkSize, hashing = hashing
         key.withUnsafeBytes { kb in
             hashes.withUnsafeMutableBufferPointer { hb in
                 ok.withUnsafeMutableBufferPointer { okb in
@@ -122,7 +125,7 @@ public final class ChunkCipher: @unchecked Sendable {
                         let dst = UnsafeMutableRawBufferPointer(rebasing: output[outStart..<outStart + len - tag])
                         let nonce = Self.nonce(index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                         okOut[j] = nonce.withUnsafeBytes { nb in ChaCha20Poly1305.open(input: src, output: dst, nonce: nb, key: k) }
-                        if hashChunks { hashesOut[j] = GenericHash.hash(src, length: Self.chunkHashBytes) }
+                        if hashChunks { hashesOut[j] = hashing.hash(src, index: firstIndex + UInt64(j), last: containsLast && j == n - 1) }
                     }
                 }
             }
@@ -132,6 +135,34 @@ public final class ChunkCipher: @unchecked Sendable {
             throw CryptoError.authenticationFailed
         }
         return hashes
+    }
+}
+
+/// How a ciphertext chunk (with its tag) is hashed for the signed body hash.
+public enum ChunkHashing: Sendable, Equatable {
+    /// Body format v1: BLAKE2b-256 of the chunk alone.
+    case blake2b
+    /// Body format v2: SHA-256("safehouse chunk v2" ‖ object id ‖ u64be index ‖
+    /// u8 last ‖ chunk), so a chunk's hash names its record and place and no
+    /// chunk can be moved, reordered or re-marked as last without its hash changing.
+    case sha256(objectID: [UInt8])
+
+    static let v2Domain = Array("safehouse chunk v2".utf8)
+
+    /// The hash of ciphertext chunk `index` (`last`: whether it is the body's last).
+    public func hash(_ chunk: UnsafeRawBufferPointer, index: UInt64, last: Bool) -> [UInt8] {
+        switch self {
+        case .blake2b:
+            return GenericHash.hash(chunk, length: ChunkCipher.chunkHashBytes)
+        case .sha256(let id):
+            let h = ContentSHA256()
+            var prefix = Self.v2Domain + id
+            for s in stride(from: 56, through: 0, by: -8) { prefix.append(UInt8(truncatingIfNeeded: index >> UInt64(s))) }
+            prefix.append(last ? 1 : 0)
+            h.update(prefix)
+            h.update(chunk)
+            return h.finalize()
+        }
     }
 }
 

@@ -22,7 +22,7 @@ struct RangeForgeryTests {
         let id = try sealBytes(hq, s, content, name: "forge.wav", by: team.officer, to: ["Ivan Interviewer"])
         let header = try RecordHeader.parse(try hq.headerBlob(of: id), object: "h")
         let opened = try #require(try hq.unlockObject(header, identity: team.interviewer.identity))
-        let cipher = try ChunkCipher(key: opened.bodyKey, chunkSize: Int(header.chunkSize))
+        let cipher = try header.cipher(key: opened.bodyKey)
         let forgedPlain = [UInt8](repeating: 0x46, count: Self.chunk)  // "FFFF…"
         var forged = [UInt8](repeating: 0, count: Self.full)
         _ = forgedPlain.withUnsafeBytes { p in forged.withUnsafeMutableBytes { cipher.seal(input: p, output: $0, firstIndex: 1, containsLast: false) } }
