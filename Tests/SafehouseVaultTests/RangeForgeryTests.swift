@@ -60,6 +60,45 @@ struct RangeForgeryTests {
         #expect(try readFile(s.file("first.bin")) == Array(content[0..<Self.chunk]))
     }
 
+    /// The forger also rewrites the stored chunk hash list to her chunk's hash: the
+    /// list then no longer folds to the signed hash, is recomputed from the body,
+    /// and the forged chunk is still refused; `check` reports the edited list.
+    @Test func anEditedChunkHashListDoesNotHelpTheForger() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let (hq, id, content) = try forge(s)
+        let header = try RecordHeader.parse(try hq.headerBlob(of: id), object: "h")
+        let body = try readFile(try hq.bodyFile(of: id))
+        let forgedHash = Array(body[Self.full..<2 * Self.full]).withUnsafeBytes { header.chunkHashing.hash($0, index: 1, last: false) }
+        try hq.rawDatabase().write { db in
+            var list = [UInt8](try #require(try Data.fetchOne(db, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [id])))
+            list.replaceSubrange(32..<64, with: forgedHash)
+            try db.execute(sql: "UPDATE chunk_hashes SET hashes = ? WHERE object_id = ?", arguments: [Data(list), id])
+        }
+        #expect(exitCode { _ = try hq.open(id: id, bytes: UInt64(Self.chunk), length: 16, to: s.file("r.bin"), by: team.officer.identity) } == 65)
+        #expect(!fileExists(s.file("r.bin")))
+        #expect(exitCode { _ = try hq.check() } == 65)
+        // Without a stored list the whole ciphertext must match the signature: even the
+        // sealer's own chunk 0 is refused while chunk 1 is forged…
+        try hq.rawDatabase().write { try $0.execute(sql: "DELETE FROM chunk_hashes") }
+        #expect(exitCode { _ = try hq.open(id: id, bytes: 0, length: 100, to: s.file("ok.bin"), by: team.officer.identity) } == 65)
+        #expect(exitCode { _ = try hq.open(id: id, bytes: UInt64(Self.chunk), length: 16, to: s.file("r.bin"), by: team.officer.identity) } == 65)
+        #expect(!fileExists(s.file("ok.bin")) && !fileExists(s.file("r.bin")))
+        #expect(content.count == 3 * Self.chunk + 500)
+    }
+
+    @Test func aSealedRecordKeepsItsChunkHashes() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let hq = try makeHQ(s)
+        let id = try sealBytes(hq, s, contentBytes(3 * Self.chunk + 1, seed: 23), by: team.officer)
+        let header = try RecordHeader.parse(try hq.headerBlob(of: id), object: "h")
+        #expect(header.version == 3)
+        let list = try #require(try hq.rawDatabase().read { try Data.fetchOne($0, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [id]) })
+        #expect(list.count == 4 * 32)
+        #expect(BodyHasher.leavesMatch([UInt8](list), header))
+    }
+
     @Test func anUntouchedRecordOpensByRange() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -71,5 +110,10 @@ struct RangeForgeryTests {
             _ = try hq.open(id: id, bytes: UInt64(start), length: UInt64(length), to: out, by: team.officer.identity)
             #expect(try readFile(out) == Array(content[start..<start + length]), "\(start):\(length)")
         }
+        // Without its stored chunk hashes a range still opens: recomputed from the body and checked.
+        try hq.rawDatabase().write { try $0.execute(sql: "DELETE FROM chunk_hashes") }
+        _ = try hq.open(id: id, bytes: UInt64(Self.chunk + 3), length: 70_000, to: s.file("again.bin"), by: team.officer.identity)
+        #expect(try readFile(s.file("again.bin")) == Array(content[(Self.chunk + 3)..<(Self.chunk + 70_003)]))
+        #expect(try hq.check().objects == 1)
     }
 }
