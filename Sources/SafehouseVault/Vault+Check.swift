@@ -46,6 +46,12 @@ extension Vault {
                     throw VaultError.badData(object: "record \(id)", hint: "its stored chunk hashes do not match its body (edited)")
                 }
             }
+            if let stray = try String.fetchOne(db, sql: """
+                SELECT c.object_id FROM chunk_hashes c LEFT JOIN objects o ON o.id = c.object_id
+                WHERE o.id IS NULL OR o.type != ? LIMIT 1
+                """, arguments: [Int(ObjectType.record.rawValue)]) {
+                throw VaultError.badData(object: "chunk_hashes table", hint: "a row names no record (\(stray.prefix(32))): damaged or edited")
+            }
             let dangling = try String.fetchOne(db, sql: """
                 SELECT s.pseudonym FROM subjects s LEFT JOIN objects o ON o.id = s.object_id
                 WHERE o.id IS NULL OR o.type != ? LIMIT 1
