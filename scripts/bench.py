@@ -136,9 +136,10 @@ def run_all(a, S, d, env, k, v):
         sh(gpgc + ["--compress-algo", "none", "--cipher-algo", "AES256", "--symmetric", "-o", gpg_in, src], env)
         ak = os.path.join(d, "age.key")
         jobs = {
-            "seal": ([S, "seal", src, "--vault", v, "--identity", k, "--kind", "coverage", "--country", "KR", "--quiet"], None),
+            # --again: a file sealed before is otherwise skipped (seal tags), which would time a skip.
+            "seal": ([S, "seal", src, "--vault", v, "--identity", k, "--again", "--kind", "coverage", "--country", "KR", "--quiet"], None),
             "open": ([S, "open", rid, "--vault", v, "--identity", k, "--out", out, "--force", "--quiet"], out),
-            "seal-pass": ([S, "seal", src, "--vault", v, "--identity", k, "--no-agent", "--kind", "coverage", "--country", "KR", "--quiet"], None),
+            "seal-pass": ([S, "seal", src, "--vault", v, "--identity", k, "--no-agent", "--again", "--kind", "coverage", "--country", "KR", "--quiet"], None),
             "open-pass": ([S, "open", rid, "--vault", v, "--identity", k, "--no-agent", "--out", out, "--force", "--quiet"], out),
             "age-enc": (["age", "-r", recipient, "-o", out, src], out),
             "age-dec": (["age", "-d", "-i", ak, "-o", out, age_in], out),

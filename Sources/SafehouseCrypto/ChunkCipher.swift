@@ -64,7 +64,7 @@ public final class ChunkCipher: @unchecked Sendable {
     ///   - output: room for `input.count + chunks × tag` bytes.
     ///   - firstIndex: index of the first chunk in `input`.
     ///   - containsLast: whether the last chunk of `input` is the body's last chunk.
-    /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk, in order.
+    /// - Returns: the hash of each ciphertext chunk (`hashing`), in order.
     ///   - concurrently: spread the chunks over every core (false when the caller
     ///     already runs one batch per core).
     public func seal(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
@@ -97,7 +97,7 @@ public final class ChunkCipher: @unchecked Sendable {
     /// - Parameters:
     ///   - input: ciphertext chunks (each plaintext + tag), all full but possibly the final one.
     ///   - output: room for `input.count - chunks × tag` bytes.
-    /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk.
+    /// - Returns: the hash of each ciphertext chunk (`hashing`).
     /// - Throws: `CryptoError.authenticationFailed` if any chunk fails.
     ///   - hashChunks: also hash each ciphertext chunk (needed to check the body
     ///     hash; random access skips it).
@@ -135,34 +135,6 @@ public final class ChunkCipher: @unchecked Sendable {
             throw CryptoError.authenticationFailed
         }
         return hashes
-    }
-}
-
-/// How a ciphertext chunk (with its tag) is hashed for the signed body hash.
-public enum ChunkHashing: Sendable, Equatable {
-    /// Body format v1: BLAKE2b-256 of the chunk alone.
-    case blake2b
-    /// Body format v2: SHA-256("safehouse chunk v2" ‖ object id ‖ u64be index ‖
-    /// u8 last ‖ chunk), so a chunk's hash names its record and place and no
-    /// chunk can be moved, reordered or re-marked as last without its hash changing.
-    case sha256(objectID: [UInt8])
-
-    static let v2Domain = Array("safehouse chunk v2".utf8)
-
-    /// The hash of ciphertext chunk `index` (`last`: whether it is the body's last).
-    public func hash(_ chunk: UnsafeRawBufferPointer, index: UInt64, last: Bool) -> [UInt8] {
-        switch self {
-        case .blake2b:
-            return GenericHash.hash(chunk, length: ChunkCipher.chunkHashBytes)
-        case .sha256(let id):
-            let h = ContentSHA256()
-            var prefix = Self.v2Domain + id
-            for s in stride(from: 56, through: 0, by: -8) { prefix.append(UInt8(truncatingIfNeeded: index >> UInt64(s))) }
-            prefix.append(last ? 1 : 0)
-            h.update(prefix)
-            h.update(chunk)
-            return h.finalize()
-        }
     }
 }
 

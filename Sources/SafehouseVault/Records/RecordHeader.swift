@@ -39,7 +39,7 @@ public struct RecordHeader: Sendable, Equatable {
     static let maxPlaintextLength: UInt64 = 1 << 50
 
     /// 3 (body format v2, SHA-256 chunk hashes) or 2 (body format v1, BLAKE2b).
-    public var version: UInt8 = RecordHeader.currentVersion
+    public internal(set) var version: UInt8 = RecordHeader.currentVersion
     public let type: ObjectType
     public let id: [UInt8]
     public let chunkSize: UInt32
