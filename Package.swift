@@ -20,7 +20,14 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
-        .target(name: "SafehouseCrypto", dependencies: ["CSodium"]),
+        // OpenSSL's libcrypto, for SHA-256 with the CPU's SHA extensions only (record
+        // chunk hashes); imported by SafehouseCrypto alone. libsodium does all encryption.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "SafehouseCrypto", dependencies: ["CSodium", "COpenSSL"]),
         .target(name: "SafehouseRedaction"),
         .target(name: "SafehouseAudit", dependencies: ["SafehouseCrypto"]),
         .target(

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs what Safehouse needs on a fresh Debian machine (libsodium, pkg-config;
+# Installs what Safehouse needs on a fresh Debian machine (libsodium, OpenSSL's
+# libcrypto for SHA-256, pkg-config;
 # age for interop checks; faketime for clock-step tests; ffmpeg to check that
 # subtitle exports play). Idempotent; needs root (or sudo).
 set -euo pipefail
 need=()
 pkg-config --exists libsodium 2>/dev/null || need+=(libsodium-dev pkg-config)
+pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev pkg-config)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)

@@ -11,7 +11,7 @@ import Dispatch
 ///
 /// Chunks are independent, so a batch is encrypted on every core and any chunk
 /// can be opened alone (random access). Each ciphertext chunk is also hashed
-/// with BLAKE2b-256 in the same pass: the sealer signs the hash of those hashes,
+/// in the same pass (`ChunkHashing`): the sealer signs the hash of those hashes,
 /// binding the sender to the exact ciphertext (Poly1305 binds nothing for a
 /// recipient, who knows the key).
 public final class ChunkCipher: @unchecked Sendable {
@@ -21,16 +21,19 @@ public final class ChunkCipher: @unchecked Sendable {
     public static let chunkHashBytes = 32
 
     public let chunkSize: Int
+    public let hashing: ChunkHashing
     private let key: SecureBytes
 
     /// - Parameters:
     ///   - key: the 32-byte body key (derived from the record key).
     ///   - chunkSize: plaintext bytes per chunk.
-    public init(key: SecureBytes, chunkSize: Int = ChunkCipher.defaultChunkSize) throws {
+    ///   - hashing: how each ciphertext chunk is hashed (the body format).
+    public init(key: SecureBytes, chunkSize: Int = ChunkCipher.defaultChunkSize, hashing: ChunkHashing = .blake2b) throws {
         guard key.count == ChaCha20Poly1305.keyBytes else { throw CryptoError.invalidLength(what: "body key") }
         guard chunkSize >= 16, chunkSize <= 1 << 24 else { throw CryptoError.invalidLength(what: "chunk size") }
         self.key = key
         self.chunkSize = chunkSize
+        self.hashing = hashing
     }
 
     /// Number of chunks for a body of `length` plaintext bytes (at least one).
@@ -61,7 +64,7 @@ public final class ChunkCipher: @unchecked Sendable {
     ///   - output: room for `input.count + chunks × tag` bytes.
     ///   - firstIndex: index of the first chunk in `input`.
     ///   - containsLast: whether the last chunk of `input` is the body's last chunk.
-    /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk, in order.
+    /// - Returns: the hash of each ciphertext chunk (`hashing`), in order.
     ///   - concurrently: spread the chunks over every core (false when the caller
     ///     already runs one batch per core).
     public func seal(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
@@ -70,7 +73,7 @@ public final class ChunkCipher: @unchecked Sendable {
         precondition(containsLast || input.count % chunkSize == 0, "only the last chunk may be short")
         precondition(output.count >= input.count + n * Self.tagBytes)
         var hashes = [[UInt8]](repeating: [], count: n)
-        let cs = chunkSize, tag = Self.tagBytes
+        let cs = chunkSize, tag = Self.tagBytes, hashing = hashing
         key.withUnsafeBytes { kb in
             hashes.withUnsafeMutableBufferPointer { hb in
                 let p = Unchecked((input, output, kb, hb))
@@ -83,7 +86,7 @@ public final class ChunkCipher: @unchecked Sendable {
                     let dst = UnsafeMutableRawBufferPointer(rebasing: output[outStart..<outStart + len + tag])
                     let nonce = Self.nonce(index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                     nonce.withUnsafeBytes { nb in ChaCha20Poly1305.seal(input: src, output: dst, nonce: nb, key: k) }
-                    hashesOut[j] = GenericHash.hash(UnsafeRawBufferPointer(dst), length: Self.chunkHashBytes)
+                    hashesOut[j] = hashing.hash(UnsafeRawBufferPointer(dst), index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                 }
             }
         }
@@ -94,7 +97,7 @@ public final class ChunkCipher: @unchecked Sendable {
     /// - Parameters:
     ///   - input: ciphertext chunks (each plaintext + tag), all full but possibly the final one.
     ///   - output: room for `input.count - chunks × tag` bytes.
-    /// - Returns: the BLAKE2b-256 hash of each ciphertext chunk.
+    /// - Returns: the hash of each ciphertext chunk (`hashing`).
     /// - Throws: `CryptoError.authenticationFailed` if any chunk fails.
     ///   - hashChunks: also hash each ciphertext chunk (needed to check the body
     ///     hash; random access skips it).
@@ -108,7 +111,7 @@ public final class ChunkCipher: @unchecked Sendable {
               output.count >= input.count - n * Self.tagBytes else { throw CryptoError.authenticationFailed }
         var hashes = [[UInt8]](repeating: [], count: n)
         var ok = [Bool](repeating: false, count: n)
-        let tag = Self.tagBytes, cs = chunkSize
+        let tag = Self.tagBytes, cs = chunkSize, hashing = hashing
         key.withUnsafeBytes { kb in
             hashes.withUnsafeMutableBufferPointer { hb in
                 ok.withUnsafeMutableBufferPointer { okb in
@@ -122,7 +125,7 @@ public final class ChunkCipher: @unchecked Sendable {
                         let dst = UnsafeMutableRawBufferPointer(rebasing: output[outStart..<outStart + len - tag])
                         let nonce = Self.nonce(index: firstIndex + UInt64(j), last: containsLast && j == n - 1)
                         okOut[j] = nonce.withUnsafeBytes { nb in ChaCha20Poly1305.open(input: src, output: dst, nonce: nb, key: k) }
-                        if hashChunks { hashesOut[j] = GenericHash.hash(src, length: Self.chunkHashBytes) }
+                        if hashChunks { hashesOut[j] = hashing.hash(src, index: firstIndex + UInt64(j), last: containsLast && j == n - 1) }
                     }
                 }
             }

@@ -1,6 +1,10 @@
-// SafehouseCrypto — the only module that imports libsodium (CSodium).
+// SafehouseCrypto — the only module that imports libsodium (CSodium) and
+// OpenSSL's libcrypto (COpenSSL).
 //
 // Rules of this module:
+// - libcrypto is used for SHA-256 of public data only (`ContentSHA256`, record
+//   chunk hashes, for its SHA-extension code); libsodium does every encryption,
+//   signature, key exchange and KDF;
 // - every libsodium call lives here, one file per libsodium family;
 // - sizes come from libsodium (`crypto_*_bytes()`), never hard-coded;
 // - secret keys live in `SecureBytes` (sodium_malloc, wiped on release) and are

@@ -203,7 +203,7 @@ extension Vault {
                     if skipSealed, let genuine { p.duplicateOf = genuine; continue }
                     try p.staged.output.commit(overwrite: false, as: bodyPath(p.staged.header), syncDirectory: false)
                     p.named = true
-                    try insertObject(db, p.staged.header)
+                    try insertObject(db, p.staged.header, leaves: p.staged.leaves)
                     // The record's subject stays in its sealed metadata: an entry linking a record
                     // to a pseudonym would show a seized laptop (and every bundle) who is in what.
                     try appendAudit(db, actor: sealer, action: "seal", objects: [p.staged.header.idText], outcome: .ok)

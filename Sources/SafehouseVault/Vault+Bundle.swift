@@ -167,6 +167,7 @@ extension Vault {
         let originID = manifest.origin
         var written: [String] = []
         var fresh: [(RecordHeader, String)] = []
+        var leavesByID: [String: [UInt8]] = [:]
         var present: [String] = []
         var updated: [String] = []
         do {
@@ -208,18 +209,21 @@ extension Vault {
                     continue
                 }
                 let out = try newBodyOutput(for: "record \(header.idText) from \(path)")
-                let hasher = BodyHasher()
+                let hasher = BodyHasher(version: header.version)
+                let hashing = header.chunkHashing, chunks = header.chunkCount
                 let full = UInt64(header.chunkSize) + UInt64(ChunkCipher.tagBytes)
-                var left = blen
+                var left = blen, index: UInt64 = 0
                 while left > 0 {
                     let n = Int(min(full, left))
                     let chunk = try reader.take(n)
-                    hasher.add([GenericHash.hash(chunk, length: 32)])
+                    hasher.add([chunk.withUnsafeBytes { hashing.hash($0, index: index, last: index == chunks - 1) }])
+                    index += 1
                     try out.write(chunk)
                     left -= UInt64(n)
                     done += UInt64(n); progress?(min(done, size), size)
                 }
                 guard hasher.finalize() == header.bodyHash else { throw bad("an object's body does not match its signed header (tampered)") }
+                leavesByID[header.idText] = hasher.leaves
                 // The object is not in the vault, so a file of this name can only be
                 // ciphertext left by an interrupted import: the verified body replaces it.
                 try out.commit(overwrite: true, as: bodyPath(header))
@@ -315,7 +319,7 @@ extension Vault {
                     }
                     // Another process may have imported the same object meanwhile: then it is present.
                     if try String.fetchOne(db, sql: "SELECT id FROM objects WHERE id = ?", arguments: [h.idText]) != nil { continue }
-                    try insertObject(db, h)
+                    try insertObject(db, h, leaves: leavesByID[h.idText])
                     if !p.isEmpty {
                         if try String.fetchOne(db, sql: "SELECT object_id FROM subjects WHERE pseudonym = ?", arguments: [p]) != nil {
                             throw bad("subject \(p) already names another identity in this vault (pseudonym collision)")

@@ -37,9 +37,20 @@ extension Vault {
                 let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing") }
                 defer { close(fd) }
-                guard try BodyCodec.hashCiphertext(from: fd, header: header, object: "record \(id)") == header.bodyHash else {
+                let (bodyHash, leaves) = try BodyCodec.hashCiphertext(from: fd, header: header, object: "record \(id)")
+                guard bodyHash == header.bodyHash else {
                     throw VaultError.badData(object: "record \(id)", hint: "its encrypted body does not match the signed header")
                 }
+                if let stored = try Data.fetchOne(db, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [id]),
+                   [UInt8](stored) != leaves {
+                    throw VaultError.badData(object: "record \(id)", hint: "its stored chunk hashes do not match its body (edited)")
+                }
+            }
+            if let stray = try String.fetchOne(db, sql: """
+                SELECT c.object_id FROM chunk_hashes c LEFT JOIN objects o ON o.id = c.object_id
+                WHERE o.id IS NULL OR o.type != ? LIMIT 1
+                """, arguments: [Int(ObjectType.record.rawValue)]) {
+                throw VaultError.badData(object: "chunk_hashes table", hint: "a row names no record (\(stray.prefix(32))): damaged or edited")
             }
             let dangling = try String.fetchOne(db, sql: """
                 SELECT s.pseudonym FROM subjects s LEFT JOIN objects o ON o.id = s.object_id

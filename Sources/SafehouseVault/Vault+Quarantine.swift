@@ -90,11 +90,12 @@ extension Vault {
         if !keep.contains(where: { $0.fingerprint == officer.fingerprint }), let me = active.first(where: { $0.fingerprint == officer.fingerprint }) {
             keep.append(me.card)
         }
-        let fresh = try rekey(opened, recipients: keep, signer: officer)
+        let (fresh, leaves) = try rekey(opened, recipients: keep, signer: officer)
         do {
             try store.write { db in
                 try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",
                                arguments: [Data(fresh.encoded()), Int64(fresh.ciphertextLength), id])
+                try saveChunkHashes(db, fresh, leaves: leaves)
                 try db.execute(sql: "DELETE FROM quarantine WHERE object_id = ?", arguments: [id])
                 try appendAudit(db, actor: officer, action: "quarantine-release", objects: [id, "reason:" + reason], outcome: .ok)
             }

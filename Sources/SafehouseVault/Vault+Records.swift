@@ -64,6 +64,8 @@ extension Vault {
         /// The plaintext's `ContentDigest`, when asked for.
         let content: [UInt8]?
         let recordKey: SecureBytes
+        /// The body's chunk hashes (for `chunk_hashes`).
+        let leaves: [UInt8]
     }
 
     /// Encrypts a body and builds the signed header. The body file is named
@@ -90,25 +92,25 @@ extension Vault {
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
-        let cipher = try ChunkCipher(key: bodyKey)
+        let cipher = try ChunkCipher(key: bodyKey, hashing: .sha256(objectID: id))
         let out = try newBodyOutput(for: object)
-        let bodyHash: [UInt8], content: [UInt8]?
+        let sealed: BodyCodec.Sealed
         if case .file(let fd) = source {
             // The common case, and the one that matters for speed: every core, positional I/O.
-            (bodyHash, content) = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object,
-                                                           digest: digest, progress: progress)
+            sealed = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object,
+                                              digest: digest, progress: progress)
         } else {
-            (bodyHash, content) = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
-                                                        hashPlaintext: digest, progress: progress)
+            sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
+                                           hashPlaintext: digest, progress: progress)
         }
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
         let slots = try Self.makeSlots(id: id, recordKey: recordKey, recipients: recipients)
         let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, label: label, slots: slots,
-                                    metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
+                                    metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: sealed.bodyHash, signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
-        return StagedObject(header: header, output: out, content: content, recordKey: recordKey)
+        return StagedObject(header: header, output: out, content: sealed.content, recordKey: recordKey, leaves: sealed.leaves)
     }
 
     static func makeSlots(id: [UInt8], recordKey: SecureBytes, recipients: [MemberCard]) throws -> [KeySlot] {
@@ -119,9 +121,32 @@ extension Vault {
         }
     }
 
-    func insertObject(_ db: Database, _ header: RecordHeader) throws {
+    /// - Parameter leaves: the body's chunk hashes; kept for records (the objects
+    ///   opened by range) in body format v2.
+    func insertObject(_ db: Database, _ header: RecordHeader, leaves: [UInt8]? = nil) throws {
         try db.execute(sql: "INSERT INTO objects(id, type, header, body_length) VALUES (?, ?, ?, ?)",
                        arguments: [header.idText, Int(header.type.rawValue), Data(header.encoded()), Int64(header.ciphertextLength)])
+        try saveChunkHashes(db, header, leaves: leaves)
+    }
+
+    /// Keeps a record's chunk hashes (body format v2) so `open --bytes` checks a range
+    /// against the signature without reading the rest; replaces an older list.
+    func saveChunkHashes(_ db: Database, _ header: RecordHeader, leaves: [UInt8]?) throws {
+        guard header.type == .record else { return }
+        guard let leaves, header.version == RecordHeader.currentVersion, BodyHasher.leavesMatch(leaves, header) else {
+            try db.execute(sql: "DELETE FROM chunk_hashes WHERE object_id = ?", arguments: [header.idText])
+            return
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO chunk_hashes(object_id, hashes) VALUES (?, ?)", arguments: [header.idText, Data(leaves)])
+    }
+
+    /// A record's body chunk hashes, checked against its signed header (stored, or
+    /// recomputed from the ciphertext when not stored or not matching).
+    func verifiedLeaves(_ header: RecordHeader, fd: Int32) throws -> [UInt8] {
+        let stored = try store.read { db in
+            try Data.fetchOne(db, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [header.idText]).map { [UInt8]($0) }
+        }
+        return try BodyCodec.verifiedLeaves(from: fd, header: header, stored: stored, object: "record \(header.idText)")
     }
 
     /// Seals a file as a record. Returns the record id. Always a new record (a
@@ -191,7 +216,7 @@ extension Vault {
         guard fd >= 0 else { throw VaultError.io(object: "record \(header.idText)", detail: "cannot re-read the sealed body") }
         defer { close(fd) }
         let h = ContentDigest()
-        try BodyCodec.decrypt(from: fd, header: header, cipher: try ChunkCipher(key: bodyKey, chunkSize: Int(header.chunkSize)),
+        try BodyCodec.decrypt(from: fd, header: header, cipher: try header.cipher(key: bodyKey),
                               object: "record \(header.idText)", progress: nil) { h.update($0) }
         guard h.finalize() == expectedPlainHash else {
             throw VaultError.io(object: "record \(header.idText)", detail: "verification after sealing failed; the original was kept")
@@ -264,7 +289,7 @@ extension Vault {
         let metaBytes: [UInt8]
         do {
             metaBytes = try XChaCha20Poly1305.open(header.metaCiphertext, key: metaKey, nonce: header.metaNonce,
-                                                   ad: RecordHeader.metaAD(type: header.type, id: header.id))
+                                                   ad: RecordHeader.metaAD(version: header.version, type: header.type, id: header.id))
         } catch { throw VaultError.badData(object: object, hint: "its metadata does not authenticate") }
         let meta = try RecordMetadata.decode(metaBytes, object: object)
         return OpenedObject(header: header, metadata: meta, recordKey: recordKey,
@@ -280,8 +305,7 @@ extension Vault {
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
-        try ParallelBody.decrypt(inputFD: fd, header: opened.header,
-                                 cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+        try ParallelBody.decrypt(inputFD: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
                                  output: out, object: "record \(id)", progress: progress)
         try out.flush()  // a failing disk fails the command before the log says "ok"
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id], outcome: .ok) }
@@ -290,8 +314,9 @@ extension Vault {
     }
 
     /// Decrypts plaintext bytes `[start, start+length)` of a record to `outPath`,
-    /// reading only the chunks that cover them. Each chunk is authenticated; the
-    /// signature over the whole body is checked only by a full `open` or `check`.
+    /// reading only the chunks that cover them. Each chunk is authenticated and
+    /// checked against its hash under the sealer's signature (body format v2: the
+    /// stored chunk hashes; v1: recomputed from the whole ciphertext first).
     public func open(id: String, bytes start: UInt64, length: UInt64, to outPath: String, by identity: Identity,
                      overwrite: Bool = false) throws -> RecordMetadata {
         let opened = try access(id: id, identity: identity, action: "open")
@@ -299,8 +324,8 @@ extension Vault {
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
-        try BodyCodec.decryptRange(from: fd, header: opened.header,
-                                   cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+        try BodyCodec.decryptRange(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
+                                   leaves: try verifiedLeaves(opened.header, fd: fd),
                                    start: start, length: length, object: "record \(id)") { try out.write($0) }
         try out.flush()
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id, "bytes:\(start):\(length)"], outcome: .ok) }
@@ -328,9 +353,8 @@ extension Vault {
             let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
             defer { close(fd) }
-            try BodyCodec.decryptRange(from: fd, header: opened.header,
-                                       cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
-                                       start: range.start, length: range.length, object: "record \(id)", sink: sink.take)
+            try BodyCodec.decryptRange(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
+                                       leaves: try verifiedLeaves(opened.header, fd: fd), start: range.start, length: range.length, object: "record \(id)", sink: sink.take)
         } else {
             try decryptBody(opened, progress: progress, sink: sink.take)
         }
@@ -365,8 +389,7 @@ extension Vault {
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
-        try BodyCodec.decrypt(from: fd, header: opened.header,
-                              cipher: try ChunkCipher(key: opened.bodyKey, chunkSize: Int(opened.header.chunkSize)),
+        try BodyCodec.decrypt(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
                               object: "record \(id)", progress: progress, sink: sink)
     }
 

@@ -12,20 +12,22 @@ public struct PlannedChange: Sendable {
 
 extension Vault {
     /// Re-encrypts an object under a fresh record key for `recipients`, streaming
-    /// chunk by chunk (no plaintext file, constant memory). Returns the new header;
-    /// the new body file is named and fsynced, the caller commits the header.
-    func rekey(_ opened: OpenedObject, recipients: [MemberCard], signer: Identity) throws -> RecordHeader {
+    /// chunk by chunk (no plaintext file, constant memory), always into body format
+    /// v2. Returns the new header and its chunk hashes; the new body file is named
+    /// and fsynced, the caller commits the header (and `saveChunkHashes`).
+    func rekey(_ opened: OpenedObject, recipients: [MemberCard], signer: Identity) throws -> (header: RecordHeader, leaves: [UInt8]) {
         let old = opened.header
         let object = "record \(old.idText)"
         let newKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
-        let newBody = try ChunkCipher(key: try KeyDerivation.derive(from: newKey, id: 1, context: Self.kdfContext), chunkSize: Int(old.chunkSize))
-        let oldBody = try ChunkCipher(key: opened.bodyKey, chunkSize: Int(old.chunkSize))
+        let newBody = try ChunkCipher(key: try KeyDerivation.derive(from: newKey, id: 1, context: Self.kdfContext), chunkSize: Int(old.chunkSize),
+                                      hashing: .sha256(objectID: old.id))
+        let oldBody = try old.cipher(key: opened.bodyKey)
         let metaKey = try KeyDerivation.derive(from: newKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let fd = Foundation.open(bodyPath(old), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing") }
         defer { close(fd) }
         let out = try newBodyOutput(for: object)
-        let oldHash = BodyHasher(), newHash = BodyHasher()
+        let oldHash = BodyHasher(version: old.version), newHash = BodyHasher(version: RecordHeader.currentVersion)
         let full = Int(old.chunkSize) + ChunkCipher.tagBytes
         let batch = full * BodyCodec.chunksPerBatch
         let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: batch, alignment: 64)
@@ -59,7 +61,7 @@ extension Vault {
                                     metaNonce: nonce, metaCiphertext: meta, bodyHash: newHash.finalize(), signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
         try out.commit(overwrite: false, as: bodyPath(header))
-        return header
+        return (header, newHash.leaves)
     }
 
     /// Objects holding a key slot for `member`.
@@ -87,7 +89,7 @@ extension Vault {
         let plan = headers.map { PlannedChange(objectID: $0.idText, type: $0.type.label, action: "rekey") }
         if dryRun { return plan }
         let active = try members().filter { $0.isActive && $0.fingerprint != member.fingerprint }
-        var replaced: [(old: RecordHeader, new: RecordHeader)] = []
+        var replaced: [(old: RecordHeader, new: RecordHeader, leaves: [UInt8])] = []
         do {
             for h in headers {
                 guard let opened = try unlockObject(h, identity: officer) else {
@@ -95,11 +97,13 @@ extension Vault {
                                              hint: "run the removal as an officer who holds every slot")
                 }
                 let keep = h.slots.map(\.recipient).filter { $0 != member.fingerprint }.compactMap { fp in active.first { $0.fingerprint == fp }?.card }
-                replaced.append((h, try rekey(opened, recipients: keep, signer: officer)))
+                let fresh = try rekey(opened, recipients: keep, signer: officer)
+                replaced.append((h, fresh.header, fresh.leaves))
             }
             try store.write { db in
-                for (_, n) in replaced {
+                for (_, n, leaves) in replaced {
                     try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?", arguments: [Data(n.encoded()), Int64(n.ciphertextLength), n.idText])
+                    try saveChunkHashes(db, n, leaves: leaves)
                 }
                 try setMemberStatus(db, member.fingerprint, "removed")
                 try db.execute(sql: "DELETE FROM grants WHERE member = ?", arguments: [member.fingerprint.compact])
@@ -107,10 +111,10 @@ extension Vault {
                 try sealTrustState(db, by: officer)
             }
         } catch {
-            for (_, n) in replaced { unlink(bodyPath(n)) }
+            for (_, n, _) in replaced { unlink(bodyPath(n)) }
             throw error
         }
-        for (o, n) in replaced where bodyPath(o) != bodyPath(n) { unlink(bodyPath(o)) }
+        for (o, n, _) in replaced where bodyPath(o) != bodyPath(n) { unlink(bodyPath(o)) }
         return plan
     }
 

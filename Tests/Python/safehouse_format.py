@@ -311,7 +311,7 @@ class Header:
         if r.take(4) != b"SHRC":
             raise bad("not a record header")
         self.version = r.u8()
-        if self.version != 2:
+        if self.version not in (2, 3):  # 2: body format v1 (BLAKE2b), 3: body format v2 (SHA-256)
             raise bad("unknown record header version")
         self.type = r.u8()
         if self.type not in TYPES:
@@ -354,6 +354,10 @@ class Header:
     @property
     def ciphertext_length(self):
         return self.length + self.chunks * TAG
+
+    def body_hasher(self):
+        """The signed body hash, fed ciphertext chunks in order (Docs/FORMAT.md, "Body hash")."""
+        return BodyHash(self)
 
     def verify(self, cards):
         """Signature by a member of `cards` ({fingerprint: Card}) allowed to sign this type."""
@@ -398,6 +402,35 @@ def unpad(padded):
     return json_bytes
 
 
+class BodyHash:
+    """Body format v1 (header version 2): BLAKE2b-256("safehouse body v1" || BLAKE2b-256(chunk)...).
+    Body format v2 (header version 3): SHA-256("safehouse body v2" || h0 || h1 ...), with
+    h_i = SHA-256("safehouse chunk v2" || id || i (u64 BE) || last (u8) || chunk)."""
+
+    def __init__(self, header):
+        self.header, self.index, self.leaves = header, 0, []
+        if header.version == 2:
+            self.outer = hashlib.blake2b(digest_size=32)
+            self.outer.update(b"safehouse body v1")
+        else:
+            self.outer = hashlib.sha256(b"safehouse body v2")
+
+    def chunk_hash(self, chunk):
+        i, last = self.index, self.index == self.header.chunks - 1
+        if self.header.version == 2:
+            return blake2b(chunk, 32)
+        return hashlib.sha256(b"safehouse chunk v2" + self.header.id + struct.pack(">QB", i, last) + chunk).digest()
+
+    def add(self, chunk):
+        h = self.chunk_hash(chunk)
+        self.leaves.append(h)
+        self.outer.update(h)
+        self.index += 1
+
+    def digest(self):
+        return self.outer.digest()
+
+
 def decrypt_body(path, header, record_key, sink):
     """STREAM over ChaCha20-Poly1305-IETF; checks every tag and the signed body hash.
     `sink` gets plaintext chunks; the caller must discard them if this raises."""
@@ -408,14 +441,13 @@ def decrypt_body(path, header, record_key, sink):
     if size != header.ciphertext_length:
         raise bad(f"record {header.id_hex}: the encrypted body has the wrong length")
     aead = ChaCha20Poly1305(kdf(record_key, 1, b"SHrecord"))
-    outer = hashlib.blake2b(digest_size=32)
-    outer.update(b"safehouse body v1")
+    outer = header.body_hasher()
     full = header.chunk_size + TAG
     with open(path, "rb") as f:
         for i in range(header.chunks):
             last = i == header.chunks - 1
             chunk = f.read(full if not last else size - i * full)
-            outer.update(blake2b(chunk, 32))
+            outer.add(chunk)
             nonce = i.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
             try:
                 sink(aead.decrypt(nonce, chunk, None))
@@ -423,6 +455,39 @@ def decrypt_body(path, header, record_key, sink):
                 raise bad(f"record {header.id_hex}: the record is damaged or was tampered with")
     if outer.digest() != header.body_hash:
         raise bad(f"record {header.id_hex}: the body does not match its signed header")
+
+
+def decrypt_range(path, header, leaves, record_key, start, length, sink):
+    """Random access (body format v2): decrypts only the chunks covering plaintext
+    [start, start+length) and checks each against `leaves`, the chunk hash list
+    whose fold is the signed body hash (checked here first)."""
+    if header.version != 3:
+        raise bad("random access needs body format v2")
+    if start > header.length or length > header.length - start:
+        raise Fail(EX_USAGE, "the range is outside the record")
+    if len(leaves) != 32 * header.chunks or hashlib.sha256(b"safehouse body v2" + leaves).digest() != header.body_hash:
+        raise bad(f"record {header.id_hex}: its chunk hash list does not match the signed header")
+    if os.path.getsize(path) != header.ciphertext_length:
+        raise bad(f"record {header.id_hex}: the encrypted body has the wrong length")
+    if length == 0:
+        return
+    aead, cs, full = ChaCha20Poly1305(kdf(record_key, 1, b"SHrecord")), header.chunk_size, header.chunk_size + TAG
+    hasher = BodyHash(header)
+    with open(path, "rb") as f:
+        for i in range(start // cs, (start + length - 1) // cs + 1):
+            last = i == header.chunks - 1
+            f.seek(i * full)
+            chunk = f.read(full if not last else header.ciphertext_length - i * full)
+            hasher.index = i
+            if hasher.chunk_hash(chunk) != leaves[32 * i:32 * i + 32]:
+                raise bad(f"record {header.id_hex}: a chunk does not match its signed hash")
+            try:
+                plain = aead.decrypt(i.to_bytes(11, "big") + (b"\x01" if last else b"\x00"), chunk, None)
+            except InvalidTag:
+                raise bad(f"record {header.id_hex}: the record is damaged or was tampered with")
+            lo = max(start, i * cs) - i * cs
+            hi = min(start + length, i * cs + len(plain)) - i * cs
+            sink(plain[lo:hi])
 
 
 # ---------------------------------------------------------------- vault
@@ -463,6 +528,12 @@ class VaultDB:
             raise bad(f"record {object_id}: its header belongs to another record")
         return h
 
+    def chunk_hashes(self, h):
+        row = self.db.execute("SELECT hashes FROM chunk_hashes WHERE object_id = ?", (h.id_hex,)).fetchone()
+        if row is None:
+            raise bad(f"record {h.id_hex}: no stored chunk hash list")
+        return bytes(row[0])
+
     def body_path(self, h):
         return os.path.join(self.directory, "objects", f"{h.id_hex}-{h.body_hash[:6].hex()}.body")
 
@@ -488,7 +559,11 @@ def cmd_open_record(args):
     tmp = args.out + ".partial"
     try:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            decrypt_body(vault.body_path(h), h, key, out.write)
+            if args.bytes:
+                start, length = (int(x) for x in args.bytes.split(":"))
+                decrypt_range(vault.body_path(h), h, vault.chunk_hashes(h), key, start, length, out.write)
+            else:
+                decrypt_body(vault.body_path(h), h, key, out.write)
         os.rename(tmp, args.out)
     finally:
         if os.path.exists(tmp):
@@ -674,12 +749,11 @@ def cmd_verify_bundle(args):
             h.verify(cards)
             if r.u64() != h.ciphertext_length:
                 raise bad(f"object {object_id}: the body length does not match its header")
-            outer = hashlib.blake2b(digest_size=32)
-            outer.update(b"safehouse body v1")
+            outer = h.body_hasher()
             left, full = h.ciphertext_length, h.chunk_size + TAG
             while left:
                 chunk = r.take(min(full, left))
-                outer.update(blake2b(chunk, 32))
+                outer.add(chunk)
                 left -= len(chunk)
             if outer.digest() != h.body_hash:
                 raise bad(f"object {object_id}: the body does not match its signed header")
@@ -755,6 +829,7 @@ def main(argv):
     keyed(o)
     o.add_argument("--id", required=True)
     o.add_argument("--out", required=True)
+    o.add_argument("--bytes", help="START:LENGTH, random access (body format v2)")
     s = sub.add_parser("open-subject")
     keyed(s)
     s.add_argument("--pseudonym", required=True)

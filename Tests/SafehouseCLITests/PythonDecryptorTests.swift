@@ -190,6 +190,55 @@ struct PythonDecryptorTests {
         #expect(!sb.exists("body.bin"))
     }
 
+    /// Body format v2 random access from the document alone: the Python reader checks
+    /// the stored chunk hash list against the signed header and each chunk it reads
+    /// against the list. Then the officer (a recipient, so holding the record key)
+    /// re-encrypts chunk 1 with a valid tag: both readers refuse every range over it
+    /// with 65 and write nothing.
+    @Test func readsRangesAndRefusesAForgedChunk() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try requirePython(sb)
+        try sb.makeTeam()
+        let content = Self.content(200_000)
+        let id = try sb.seal(content, name: "in.bin")
+        for (n, (start, length)) in [(0, 1), (65_530, 100), (131_072, 68_928), (0, 200_000), (5, 0)].enumerated() {
+            let r = try python([Self.script, "open-record", "--vault", sb.file("hq"), "--key", sb.file("olga"), "--passphrase-env",
+                                Self.passphraseVariable, "--id", id, "--out", sb.file("range-\(n).bin"), "--bytes", "\(start):\(length)"], in: sb)
+            #expect(r.status == 0, "\(start):\(length): \(r)")
+            #expect(try sb.exists("range-\(n).bin") && sb.read("range-\(n).bin") == Array(content[start..<start + length]), "\(start):\(length)")
+        }
+        let forge = """
+            import os, sys, glob
+            sys.path.insert(0, os.path.dirname(sys.argv[1]))
+            import safehouse_format as sf
+            from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+            class A: passphrase_env, passphrase_file = sys.argv[4], None
+            box_sk, sign_pk, box_pk = sf.unlock_key_file(sys.argv[3], sf.passphrase(A))[1:]
+            vault = sf.VaultDB(sys.argv[2]); h = vault.header(sys.argv[5])
+            key = h.open_slot(sf.fingerprint(sign_pk, box_pk), box_sk)
+            chunk = ChaCha20Poly1305(sf.kdf(key, 1, b"SHrecord")).encrypt((1).to_bytes(11, "big") + bytes(1), b"F" * 65536, None)
+            path = vault.body_path(h); body = bytearray(open(path, "rb").read())
+            body[65552:131104] = chunk
+            open(path, "wb").write(bytes(body))
+            """
+        let f = try python(["-c", forge, Self.script, sb.file("hq"), sb.file("olga"), Self.passphraseVariable, id], in: sb)
+        try #require(f.status == 0, "\(f)")
+        let cli = try sb.run(["open", id, "--bytes", "65536:16", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", sb.file("cli.bin")])
+        #expect(cli.status == 65, "\(cli)")
+        #expect(!sb.exists("cli.bin"))
+        let py = try python([Self.script, "open-record", "--vault", sb.file("hq"), "--key", sb.file("olga"), "--passphrase-env",
+                             Self.passphraseVariable, "--id", id, "--out", sb.file("py.bin"), "--bytes", "65536:16"], in: sb)
+        #expect(py.status == 65, "\(py)")
+        #expect(!sb.exists("py.bin"))
+        let whole = try openRecord(id, out: "whole.bin", in: sb)
+        #expect(whole.status == 65, "\(whole)")
+        // Chunk 0 is the sealer's: its range still opens in both.
+        let first = try sb.run(["open", id, "--bytes", "0:100", "--vault", sb.file("hq"), "--identity", sb.file("olga"), "--out", sb.file("first.bin")])
+        #expect(first.status == 0, "\(first)")
+        #expect(try sb.exists("first.bin") && sb.read("first.bin") == Array(content[0..<100]))
+    }
+
     @Test func verifiesABundleAgainstTheTeamKeyring() throws {
         let sb = try Sandbox()
         defer { sb.remove() }

@@ -82,6 +82,9 @@ struct RemovalCLITests {
         #expect(try !header(t, vault: "hq", id: id).contains(subsequence: sam), "the stale slot is gone")
         r = try t.run(["open", id, "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("o.txt")])
         #expect(try r.status == 0 && t.read("o.txt") == Array("[00:00:01] A: the crossing at night\n".utf8), "\(r)")
+        // The release re-keyed the body; its new chunk hashes serve random access.
+        r = try t.run(["open", id, "--bytes", "14:8", "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("part.txt")])
+        #expect(try r.status == 0 && t.read("part.txt") == Array("the cros".utf8), "\(r)")
         #expect(try t.run(["quarantine", "list", "--vault", t.file("hq")]).stdout.isEmpty)
         let log = try t.run(["audit", "log", "--vault", t.file("hq")])
         #expect(log.stdout.contains("\tquarantine\tok\treason:slot-for-inactive-member,\(id)") && log.stdout.contains("\tquarantine-release\tok\t"), "\(log)")

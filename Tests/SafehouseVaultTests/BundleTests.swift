@@ -51,6 +51,12 @@ struct BundleTests {
             _ = try t.hq.open(id: id, to: t.s.file("out-\(id)"), by: team.officer.identity)
             #expect(try readFile(t.s.file("out-\(id)")) == content)
             #expect(try readFile(t.hq.bodyFile(of: id)) == readFile(t.field.bodyFile(of: id)), "bodies travel unchanged")
+            // Import recomputes the chunk hash list (bundles do not carry it): random access works at once.
+            let list = try t.hq.rawDatabase().read { try Data.fetchOne($0, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [id]) }
+            let sealed = try t.field.rawDatabase().read { try Data.fetchOne($0, sql: "SELECT hashes FROM chunk_hashes WHERE object_id = ?", arguments: [id]) }
+            #expect(list != nil && list == sealed)
+            _ = try t.hq.open(id: id, bytes: 1, length: UInt64(content.count - 1), to: t.s.file("range-\(id)"), by: team.officer.identity)
+            #expect(try readFile(t.s.file("range-\(id)")) == Array(content.dropFirst()))
         }
         #expect(try t.hq.check().objects == 2)
         #expect(try t.hq.verifyAuditLog(checkpoint: nil).isIntact)

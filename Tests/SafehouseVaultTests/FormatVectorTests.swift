@@ -20,6 +20,8 @@ import Testing
         let fingerprint: String?
         let file: String?
         let passphrase: String?
+        let object_id: String?
+        let chunk_hashes: String?
     }
 
     static let vectors: [Vector] = {
@@ -40,7 +42,7 @@ import Testing
     }
 
     @Test func vectorFileIsPresent() {
-        #expect(Self.vectors.count >= 22)
+        #expect(Self.vectors.count >= 32)
     }
 
     @Test(arguments: vectors.filter { $0.type == "chunk-stream" }.map(\.name))
@@ -74,6 +76,47 @@ import Testing
         default:
             #expect(throws: CryptoError.authenticationFailed) { try result.get() }
         }
+    }
+
+    /// Body format v2: SHA-256 chunk hashes bound to the object id, index and last
+    /// flag (OpenSSL here, hashlib there), folded into the signed body hash. A chunk
+    /// re-encrypted with the key opens, but its hash gives it away ("hash-mismatch").
+    @Test(arguments: vectors.filter { $0.type == "chunk-stream-v2" }.map(\.name))
+    func chunkStreamV2(_ name: String) throws {
+        let v = try #require(Self.vectors.first { $0.name == name })
+        let secret = try Self.unhex(v.key!).withUnsafeBytes { try SecureBytes(copying: $0) }
+        let oid = Self.unhex(v.object_id!)
+        let cipher = try ChunkCipher(key: secret, chunkSize: v.chunk_size!, hashing: .sha256(objectID: oid))
+        let ct = Self.unhex(v.ciphertext!), pt = Self.unhex(v.plaintext!)
+        var out = [UInt8](repeating: 0xAA, count: max(ct.count, 1))
+        let result: Result<[[UInt8]], Error> = Result {
+            try ct.withUnsafeBytes { input in
+                try out.withUnsafeMutableBytes { try cipher.open(input: input, output: $0, firstIndex: 0, containsLast: true) }
+            }
+        }
+        if v.expect == "authentication-failed" {
+            #expect(throws: CryptoError.authenticationFailed) { try result.get() }
+            return
+        }
+        let hashes = try result.get()
+        let fold = ContentSHA256()
+        fold.update(Array("safehouse body v2".utf8))
+        for h in hashes { fold.update(h) }
+        let folded = fold.finalize()
+        if v.expect == "hash-mismatch" {
+            #expect(folded != Self.unhex(v.body_hash!))
+            return
+        }
+        #expect(v.expect == "success")
+        #expect(Array(out.prefix(pt.count)) == pt)
+        #expect(hashes.flatMap { $0 } == Self.unhex(v.chunk_hashes!))
+        #expect(folded == Self.unhex(v.body_hash!))
+        var mine = [UInt8](repeating: 0, count: ct.count)
+        let sealedHashes = pt.withUnsafeBytes { input in
+            mine.withUnsafeMutableBytes { cipher.seal(input: input, output: $0, firstIndex: 0, containsLast: true) }
+        }
+        #expect(mine == ct)
+        #expect(sealedHashes == hashes)
     }
 
     /// Key files written by Python (Argon2id from `cryptography`, XChaCha20 via a

@@ -56,6 +56,43 @@ for name, c in bad:
     vectors.append(dict(type="chunk-stream", name=name, key=key.hex(), chunk_size=cs, plaintext=pt.hex(),
                         ciphertext=c.hex(), expect="authentication-failed"))
 
+# Body format v2 (header version 3): SHA-256 chunk hashes bound to the object id,
+# index and last flag; the signed body hash folds them. `chunk_hashes` is the list
+# a vault keeps for random access. "hash-mismatch": every tag opens, but the chunk
+# hashes do not fold to the signed `body_hash` (a holder of the key re-encrypted a
+# chunk, or the chunks come from another object).
+def chunk_hashes_v2(oid, ct, cs):
+    full = cs + 16
+    starts = list(range(0, len(ct), full))
+    return [hashlib.sha256(b"safehouse chunk v2" + oid + struct.pack(">QB", i, i == len(starts) - 1) + ct[o:o + full]).digest()
+            for i, o in enumerate(starts)]
+
+def body_hash_v2(leaves):
+    return hashlib.sha256(b"safehouse body v2" + b"".join(leaves)).digest()
+
+import struct
+oid = bytes(range(0xa0, 0xb0))
+for n in [0, 1, cs - 1, cs, cs + 1, 2 * cs + 7]:
+    pt = bytes((i * 7 + 3) % 251 for i in range(n))
+    ct, _ = stream(key, pt, cs)
+    leaves = chunk_hashes_v2(oid, ct, cs)
+    vectors.append(dict(type="chunk-stream-v2", name=f"v2 round trip {n} bytes", key=key.hex(), object_id=oid.hex(), chunk_size=cs,
+                        plaintext=pt.hex(), ciphertext=ct.hex(), chunk_hashes=b"".join(leaves).hex(),
+                        body_hash=body_hash_v2(leaves).hex(), expect="success"))
+pt = bytes(range(256)) * 9
+ct, _ = stream(key, pt, cs)
+signed = body_hash_v2(chunk_hashes_v2(oid, ct, cs)).hex()
+forged = ct[:full] + aead.encrypt(nonce(1, False), b"F" * cs, None) + ct[2 * full:]
+for name, c, expect in [
+        ("v2 chunk 1 re-encrypted with the record key", forged, "hash-mismatch"),
+        ("v2 chunks reordered", ct[full:2 * full] + ct[:full] + ct[2 * full:], "authentication-failed"),
+        ("v2 truncated at chunk border", ct[:2 * full], "authentication-failed")]:
+    vectors.append(dict(type="chunk-stream-v2", name=name, key=key.hex(), object_id=oid.hex(), chunk_size=cs, plaintext=pt.hex(),
+                        ciphertext=c.hex(), body_hash=signed, expect=expect))
+# The same ciphertext under another object id: its chunk hashes fold to another hash.
+vectors.append(dict(type="chunk-stream-v2", name="v2 body moved to another object", key=key.hex(), object_id=bytes(16).hex(),
+                    chunk_size=cs, plaintext=pt.hex(), ciphertext=ct.hex(), body_hash=signed, expect="hash-mismatch"))
+
 # Member cards: deterministic from a seed and an X25519 secret.
 for name, role, seed_byte in [("Alice Officer", "officer", 1), ("김 기자", "interviewer", 2), ("Editor B", "editor", 3)]:
     seed = bytes([seed_byte]) * 32

@@ -19,6 +19,16 @@ enum BodyCodec {
     /// Progress callback: bytes done, bytes total.
     typealias Progress = (UInt64, UInt64) -> Void
 
+    /// What sealing a body produced.
+    struct Sealed {
+        /// The signed body hash (body format v2).
+        let bodyHash: [UInt8]
+        /// Every chunk hash, 32 bytes each, in order (kept in `chunk_hashes` for random access).
+        let leaves: [UInt8]
+        /// The plaintext's `ContentDigest`, when asked for.
+        let content: [UInt8]?
+    }
+
     /// Reads exactly `count` bytes unless the file ends first; returns how many were read.
     static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, count: Int, object: String) throws -> Int {
         var off = 0
@@ -34,15 +44,15 @@ enum BodyCodec {
         return off
     }
 
-    /// Encrypts `length` bytes from `source` into `output` through a read-ahead /
-    /// write-behind pipeline. Returns the body hash and, when `hashPlaintext`, a
-    /// `ContentDigest` of the plaintext (to verify a seal before removing an original).
+    /// Encrypts `length` bytes from `source` into `output` (body format v2) through a
+    /// read-ahead / write-behind pipeline. Returns the body hash, the chunk hashes
+    /// and, when `hashPlaintext`, a `ContentDigest` of the plaintext.
     static func encrypt(from source: BodySource, length: UInt64, cipher: ChunkCipher, to output: AtomicOutput,
-                        object: String, hashPlaintext: Bool = false, progress: Progress?) throws -> (bodyHash: [UInt8], plainHash: [UInt8]?) {
+                        object: String, hashPlaintext: Bool = false, progress: Progress?) throws -> Sealed {
         let batchPlain = cipher.chunkSize * chunksPerBatch
         let batchCipher = batchPlain + chunksPerBatch * ChunkCipher.tagBytes
         let batches = Int(max(1, (length + UInt64(batchPlain) - 1) / UInt64(batchPlain)))
-        let hasher = BodyHasher()
+        let hasher = BodyHasher(version: RecordHeader.currentVersion)
         let plainHash = hashPlaintext ? ContentDigest() : nil
         let pipeline = BatchPipeline(inCapacity: batchPlain, outCapacity: batchCipher)
         let src = Unchecked(source), out = Unchecked(output)
@@ -67,7 +77,7 @@ enum BodyCodec {
         }, write: { _, bytes in
             try out.value.write(bytes)
         })
-        return (hasher.finalize(), plainHash?.finalize())
+        return Sealed(bodyHash: hasher.finalize(), leaves: hasher.leaves, content: plainHash?.finalize())
     }
 
     /// Decrypts a body, handing plaintext batches to `sink`; throws
@@ -84,7 +94,7 @@ enum BodyCodec {
         let full = cipher.chunkSize + ChunkCipher.tagBytes
         let batchCipher = full * chunksPerBatch
         let batches = Int(max(1, (total + UInt64(batchCipher) - 1) / UInt64(batchCipher)))
-        let hasher = BodyHasher()
+        let hasher = BodyHasher(version: header.version)
         if batches == 1 {
             // A small body (an identity, an excerpt, a transcript): one read and one
             // pass in this thread, in buffers of its own size — no pipeline threads.
@@ -141,10 +151,15 @@ enum BodyCodec {
 
     /// Decrypts only the chunks covering plaintext bytes `[start, start+length)`
     /// (random access: minute 95 of a three-hour recording without the rest).
-    /// Each chunk read is authenticated; the whole-body signature is not checked
-    /// (that needs every chunk — a full `open` or `check` does it).
-    static func decryptRange(from fd: Int32, header: RecordHeader, cipher: ChunkCipher, start: UInt64, length: UInt64,
+    /// Each chunk read is authenticated and its hash compared with `leaves`, the
+    /// chunk hashes already checked against the signed header (`verifiedLeaves`),
+    /// before any of its plaintext reaches `sink`: a chunk re-encrypted by another
+    /// holder of the record key is refused like any damaged one.
+    static func decryptRange(from fd: Int32, header: RecordHeader, cipher: ChunkCipher, leaves: [UInt8], start: UInt64, length: UInt64,
                              object: String, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard cipher.hashing == header.chunkHashing, UInt64(leaves.count) == header.chunkCount * 32 else {
+            throw VaultError.badData(object: object, hint: "the body does not match its signed header")
+        }
         guard start <= header.plaintextLength, length <= header.plaintextLength - start else {
             throw VaultError.usage("--bytes \(start):\(length) is outside the record (\(header.plaintextLength) bytes)")
         }
@@ -172,10 +187,15 @@ enum BodyCodec {
                 got += r
             }
             let containsLast = c + n == total
+            let hashes: [[UInt8]]
             do {
-                _ = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf, firstIndex: c,
-                                    containsLast: containsLast, hashChunks: false)
+                hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf, firstIndex: c,
+                                         containsLast: containsLast)
             } catch {
+                throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
+            }
+            for (j, h) in hashes.enumerated() where !Self.equal(h, leaves, at: Int(c) + j) {
+                outBuf.initializeMemory(as: UInt8.self, repeating: 0)
                 throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
             }
             let plainLen = UInt64(want) - n * UInt64(ChunkCipher.tagBytes)
@@ -187,8 +207,26 @@ enum BodyCodec {
         }
     }
 
-    /// Recomputes the body hash from ciphertext alone (no key needed): for import and check.
-    static func hashCiphertext(from fd: Int32, header: RecordHeader, object: String) throws -> [UInt8] {
+    /// Whether chunk hash `h` equals entry `index` of `leaves`.
+    private static func equal(_ h: [UInt8], _ leaves: [UInt8], at index: Int) -> Bool {
+        h.count == 32 && leaves[(32 * index)..<(32 * index + 32)].elementsEqual(h)
+    }
+
+    /// The body's chunk hashes, checked against its signed header: `stored` (the
+    /// vault's `chunk_hashes` row) when it folds to the signed hash, else
+    /// recomputed from the ciphertext (body format v1, or a row that is missing or
+    /// was edited). Throws `badData` when the ciphertext does not match either.
+    static func verifiedLeaves(from fd: Int32, header: RecordHeader, stored: [UInt8]?, object: String) throws -> [UInt8] {
+        if let stored, BodyHasher.leavesMatch(stored, header) { return stored }
+        let (bodyHash, leaves) = try hashCiphertext(from: fd, header: header, object: object)
+        guard bodyHash == header.bodyHash else {
+            throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with; nothing was written")
+        }
+        return leaves
+    }
+
+    /// Recomputes the body hash and chunk hashes from ciphertext alone (no key needed): for import and check.
+    static func hashCiphertext(from fd: Int32, header: RecordHeader, object: String) throws -> (bodyHash: [UInt8], leaves: [UInt8]) {
         let total = header.ciphertextLength
         var st = stat()
         guard fstat(fd, &st) == 0, UInt64(st.st_size) == total else {
@@ -197,8 +235,9 @@ enum BodyCodec {
         let full = Int(header.chunkSize) + ChunkCipher.tagBytes
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: full * chunksPerBatch, alignment: 64)
         defer { buf.deallocate() }
-        let hasher = BodyHasher()
-        var done: UInt64 = 0
+        let hasher = BodyHasher(version: header.version)
+        let hashing = header.chunkHashing, chunks = header.chunkCount
+        var done: UInt64 = 0, index: UInt64 = 0
         while done < total {
             let want = Int(min(UInt64(buf.count), total - done))
             guard try readFully(fd, into: buf, count: want, object: object) == want else {
@@ -208,12 +247,12 @@ enum BodyCodec {
             var hashes: [[UInt8]] = []
             while off < want {
                 let len = min(full, want - off)
-                hashes.append(GenericHash.hash(UnsafeRawBufferPointer(rebasing: buf[off..<off + len]), length: 32))
-                off += len
+                hashes.append(hashing.hash(UnsafeRawBufferPointer(rebasing: buf[off..<off + len]), index: index, last: index == chunks - 1))
+                off += len; index += 1
             }
             hasher.add(hashes)
             done += UInt64(want)
         }
-        return hasher.finalize()
+        return (hasher.finalize(), hasher.leaves)
     }
 }

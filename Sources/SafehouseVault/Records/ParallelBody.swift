@@ -16,11 +16,11 @@ enum ParallelBody {
     /// chunks a header may declare, so the buffer pool stays a few MiB per thread.
     static func batchChunks(_ chunkSize: Int) -> Int { max(1, min(BodyCodec.chunksPerBatch, (2 << 20) / max(chunkSize, 1))) }
 
-    /// Encrypts `length` bytes of `inputFD` into `output`; returns the body hash and,
-    /// when asked, the plaintext's `ContentDigest` (piece hashes taken by the
-    /// workers in the same read pass).
+    /// Encrypts `length` bytes of `inputFD` into `output` in body format v2; returns
+    /// the body hash, the chunk hashes and, when asked, the plaintext's
+    /// `ContentDigest` (piece hashes taken by the workers in the same read pass).
     static func encrypt(inputFD: Int32, length: UInt64, cipher: ChunkCipher, output: AtomicOutput,
-                        object: String, digest: Bool = false, progress: BodyCodec.Progress?) throws -> (bodyHash: [UInt8], content: [UInt8]?) {
+                        object: String, digest: Bool = false, progress: BodyCodec.Progress?) throws -> BodyCodec.Sealed {
         let per = batchChunks(cipher.chunkSize)
         let plainBatch = cipher.chunkSize * per
         let cipherBatch = plainBatch + per * ChunkCipher.tagBytes
@@ -33,7 +33,8 @@ enum ParallelBody {
         // small files then does not map, fault in and wipe megabytes per file.
         let inCapacity = batches == 1 ? max(1, Int(length)) : plainBatch
         let outCapacity = batches == 1 ? Int(cipher.ciphertextLength(forPlaintextLength: length)) : cipherBatch
-        let bodyHash = try run(batches: batches, inCapacity: inCapacity, outCapacity: outCapacity, output: output, progress: { done in
+        let hasher = BodyHasher(version: RecordHeader.currentVersion)
+        try run(batches: batches, inCapacity: inCapacity, outCapacity: outCapacity, output: output, hasher: hasher, progress: { done in
             progress?(min(UInt64(done) * UInt64(plainBatch), length), length)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
@@ -44,7 +45,8 @@ enum ParallelBody {
                                      firstIndex: UInt64(k * per), containsLast: k == batches - 1, concurrently: false)
             return (hashes, UInt64(k) * UInt64(cipherBatch), want + hashes.count * ChunkCipher.tagBytes)
         }
-        return (bodyHash, pieces.map { ContentDigest.fold(pieces: $0.all, length: length) })
+        return BodyCodec.Sealed(bodyHash: hasher.finalize(), leaves: hasher.leaves,
+                                content: pieces.map { ContentDigest.fold(pieces: $0.all, length: length) })
     }
 
     /// Decrypts a whole body into `output`; throws `badData` on any failure or a
@@ -60,7 +62,8 @@ enum ParallelBody {
         let plainBatch = cipher.chunkSize * per
         let cipherBatch = plainBatch + per * ChunkCipher.tagBytes
         let batches = Int(max(1, (total + UInt64(cipherBatch) - 1) / UInt64(cipherBatch)))
-        let bodyHash = try run(batches: batches, inCapacity: cipherBatch, outCapacity: plainBatch, output: output, progress: { done in
+        let hasher = BodyHasher(version: header.version)
+        try run(batches: batches, inCapacity: cipherBatch, outCapacity: plainBatch, output: output, hasher: hasher, progress: { done in
             progress?(min(UInt64(done) * UInt64(cipherBatch), total), total)
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(cipherBatch)
@@ -75,7 +78,7 @@ enum ParallelBody {
             }
             return (hashes, UInt64(k) * UInt64(plainBatch), want - hashes.count * ChunkCipher.tagBytes)
         }
-        guard bodyHash == header.bodyHash else {
+        guard hasher.finalize() == header.bodyHash else {
             throw VaultError.badData(object: object, hint: "the body does not match its signed header")
         }
     }
@@ -93,12 +96,12 @@ enum ParallelBody {
 
     /// Runs `work` for batches 0..<batches on `workers` threads, writes what each
     /// returns (bytes `0..<count` of its output buffer at `offset`) on one writer
-    /// thread, and folds the returned chunk hashes in batch order; returns the body hash.
-    private static func run(batches: Int, inCapacity: Int, outCapacity: Int, output: AtomicOutput, progress: (Int) -> Void,
+    /// thread, and folds the returned chunk hashes into `hasher` in batch order.
+    private static func run(batches: Int, inCapacity: Int, outCapacity: Int, output: AtomicOutput, hasher: BodyHasher, progress: (Int) -> Void,
                             work: @escaping @Sendable (Int, UnsafeMutableRawBufferPointer, UnsafeMutableRawBufferPointer) throws
-                                -> (hashes: [[UInt8]], offset: UInt64, count: Int)) throws -> [UInt8] {
+                                -> (hashes: [[UInt8]], offset: UInt64, count: Int)) throws {
         let threadCount = workers
-        let state = FoldState(window: 2 * threadCount)
+        let state = FoldState(window: 2 * threadCount, hasher: hasher)
         let threads = min(threadCount, batches)
         let writer = BatchWriter(output: output, buffers: min(threads + 2, batches), capacity: outCapacity, direct: directWrites, state: state)
         let group = DispatchGroup()
@@ -126,7 +129,6 @@ enum ParallelBody {
         writer.finish()
         if let e = state.error { throw e }
         progress(batches)
-        return state.hasher.finalize()
     }
 
     /// Whole batches are written with O_DIRECT: no copy into the page cache, no
@@ -221,10 +223,10 @@ private final class FoldState: @unchecked Sendable {
     private(set) var folded = 0
     private var pending: [Int: [[UInt8]]] = [:]
     private(set) var error: Error?
-    let hasher = BodyHasher()
+    let hasher: BodyHasher
     private let window: Int
 
-    init(window: Int) { self.window = window }
+    init(window: Int, hasher: BodyHasher) { self.window = window; self.hasher = hasher }
 
     func next(limit: Int) -> Int? {
         cond.lock(); defer { cond.unlock() }

@@ -17,13 +17,20 @@ public struct KeySlot: Sendable, Equatable {
 /// meta-nonce[24] | meta-len u32 | meta-ciphertext (XChaCha20-Poly1305)
 /// body-hash[32] | signer-fingerprint[20] | signature[64]
 /// ```
-/// The Ed25519 signature covers every byte before it. The body hash is
-/// BLAKE2b-256("safehouse body v1" ‖ h0 ‖ h1 ‖ …) over the BLAKE2b-256 hash of
-/// each ciphertext chunk, so anyone can check a body against its signed header
-/// without a key (bundle import, `check`).
+/// The Ed25519 signature covers every byte before it. The body hash folds a
+/// hash of each ciphertext chunk, so anyone can check a body against its signed
+/// header without a key (bundle import, `check`): in body format v1 (header
+/// version 2, read forever, no longer written) BLAKE2b-256("safehouse body v1" ‖
+/// h0 ‖ h1 ‖ …) over BLAKE2b-256 chunk hashes; in body format v2 (version 3)
+/// SHA-256("safehouse body v2" ‖ h0 ‖ h1 ‖ …) over chunk hashes bound to the
+/// record id, index and last flag (`ChunkHashing.sha256`), so random access can
+/// check exactly the chunks it reads against the signature.
 public struct RecordHeader: Sendable, Equatable {
     static let magic: [UInt8] = Array("SHRC".utf8)
-    static let version: UInt8 = 2
+    /// The version new objects are sealed with (body format v2).
+    static let currentVersion: UInt8 = 3
+    /// Body format v1: still read, never written.
+    static let legacyVersion: UInt8 = 2
     static let maxLabelBytes = 32
     static let idBytes = 16
     static let maxSlots = 1024
@@ -31,6 +38,8 @@ public struct RecordHeader: Sendable, Equatable {
     static let maxMetaBytes = (1 << 20) + 16
     static let maxPlaintextLength: UInt64 = 1 << 50
 
+    /// 3 (body format v2, SHA-256 chunk hashes) or 2 (body format v1, BLAKE2b).
+    public internal(set) var version: UInt8 = RecordHeader.currentVersion
     public let type: ObjectType
     public let id: [UInt8]
     public let chunkSize: UInt32
@@ -60,11 +69,27 @@ public struct RecordHeader: Sendable, Equatable {
     public var idText: String { Encoding.hex(id) }
 
     /// Associated data of the metadata blob: binds it to this object's type and id.
-    static func metaAD(type: ObjectType, id: [UInt8]) -> [UInt8] { magic + [version, type.rawValue] + id + Array("meta".utf8) }
+    static func metaAD(version: UInt8 = currentVersion, type: ObjectType, id: [UInt8]) -> [UInt8] {
+        magic + [version, type.rawValue] + id + Array("meta".utf8)
+    }
+
+    /// How this header's body hashes its chunks.
+    var chunkHashing: ChunkHashing { version == Self.legacyVersion ? .blake2b : .sha256(objectID: id) }
+
+    /// The body's chunk cipher under `bodyKey`, with this header's chunk size and hashing.
+    func cipher(key bodyKey: SecureBytes) throws -> ChunkCipher {
+        try ChunkCipher(key: bodyKey, chunkSize: Int(chunkSize), hashing: chunkHashing)
+    }
+
+    /// Number of body chunks (at least one).
+    var chunkCount: UInt64 {
+        let cs = UInt64(chunkSize)
+        return plaintextLength == 0 ? 1 : (plaintextLength + cs - 1) / cs
+    }
 
     func encodedUnsigned() -> [UInt8] {
         var w = ByteWriter()
-        w.raw(Self.magic); w.u8(Self.version); w.u8(type.rawValue); w.raw(id)
+        w.raw(Self.magic); w.u8(version); w.u8(type.rawValue); w.raw(id)
         w.u32(chunkSize); w.u64(plaintextLength)
         w.u8(UInt8(label.utf8.count)); w.ascii(label)
         w.u16(UInt16(slots.count))
@@ -79,14 +104,14 @@ public struct RecordHeader: Sendable, Equatable {
 
     /// A copy with other slots, signed by `signer` (grants, revocations, rotation).
     func resigned(slots: [KeySlot], by identity: Identity) throws -> RecordHeader {
-        let h = RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: nextLabel, slots: slots,
+        let h = RecordHeader(version: version, type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: nextLabel, slots: slots,
                              metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash,
                              signer: identity.fingerprint, signature: [])
         return h.withSignature(try identity.sign(h.encodedUnsigned()))
     }
 
     func withSignature(_ sig: [UInt8]) -> RecordHeader {
-        RecordHeader(type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
+        RecordHeader(version: version, type: type, id: id, chunkSize: chunkSize, plaintextLength: plaintextLength, label: label, slots: slots,
                      metaNonce: metaNonce, metaCiphertext: metaCiphertext, bodyHash: bodyHash, signer: signer, signature: sig)
     }
 
@@ -104,7 +129,8 @@ public struct RecordHeader: Sendable, Equatable {
         var r = ByteReader(bytes, object: object)
         try r.expect(magic)
         let bad = VaultError.badData(object: object, hint: "the record header is malformed or from an unknown format version")
-        guard try r.u8() == version, let type = ObjectType(rawValue: try r.u8()) else { throw bad }
+        let version = try r.u8()
+        guard version == currentVersion || version == legacyVersion, let type = ObjectType(rawValue: try r.u8()) else { throw bad }
         let id = try r.take(idBytes)
         let chunk = try r.u32()
         let len = try r.u64()
@@ -130,7 +156,7 @@ public struct RecordHeader: Sendable, Equatable {
         guard let signer = Fingerprint(raw: try r.take(Fingerprint.byteCount)) else { throw bad }
         let sig = try r.take(Signature.bytes)
         try r.expectEnd()
-        return RecordHeader(type: type, id: id, chunkSize: chunk, plaintextLength: len, label: label, slots: slots, metaNonce: nonce,
+        return RecordHeader(version: version, type: type, id: id, chunkSize: chunk, plaintextLength: len, label: label, slots: slots, metaNonce: nonce,
                             metaCiphertext: meta, bodyHash: bodyHash, signer: signer, signature: sig)
     }
 
@@ -140,17 +166,6 @@ public struct RecordHeader: Sendable, Equatable {
     }
 
     /// The body's ciphertext length implied by the header.
-    var ciphertextLength: UInt64 {
-        let cs = UInt64(chunkSize)
-        let chunks = plaintextLength == 0 ? 1 : (plaintextLength + cs - 1) / cs
-        return plaintextLength + chunks * UInt64(ChunkCipher.tagBytes)
-    }
+    var ciphertextLength: UInt64 { plaintextLength + chunkCount * UInt64(ChunkCipher.tagBytes) }
 }
 
-/// Accumulates the body hash over ciphertext chunk hashes.
-final class BodyHasher {
-    private let hash = GenericHash(length: 32)
-    init() { hash.update(Array("safehouse body v1".utf8)) }
-    func add(_ chunkHashes: [[UInt8]]) { for h in chunkHashes { hash.update(h) } }
-    func finalize() -> [UInt8] { hash.finalize() }
-}

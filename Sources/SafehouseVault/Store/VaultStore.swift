@@ -111,6 +111,14 @@ final class VaultStore: @unchecked Sendable {
                                         tag BLOB NOT NULL UNIQUE, binding BLOB NOT NULL)
                 """)
         }
+        migrator.registerMigration("v7-chunk-hashes") { db in
+            // A record's body chunk hashes (body format v2), 32 bytes each: what
+            // `open --bytes` checks a range against; recomputable from the body.
+            try db.execute(sql: """
+                CREATE TABLE chunk_hashes (object_id TEXT PRIMARY KEY NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+                                           hashes BLOB NOT NULL)
+                """)
+        }
         do { try migrator.migrate(pool) } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }
