@@ -6,6 +6,7 @@ extension ExportFormat: ExpressibleByArgument {}
 
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "approve",
         abstract: "Approve a transcript range as a redacted excerpt (officers); prints the excerpt id.")
     @Argument(help: "The transcript record id.") var record: String
     @OptionGroup var vault: VaultOption
@@ -51,7 +52,7 @@ func parseRange(_ s: String) throws -> (Int, Int) {
 }
 
 struct Grant: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Grant an excerpt to a member (officers): adds a key slot for them.")
+    static let configuration = CommandConfiguration(commandName: "grant", abstract: "Grant an excerpt to a member (officers): adds a key slot for them.")
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The member (name or fingerprint prefix).") var to: String
     @Option(help: "Last day the grant is valid (YYYY-MM-DD).") var expires: String?
@@ -70,6 +71,7 @@ struct Grant: ParsableCommand {
 
 struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "revoke",
         abstract: "Revoke a member's access to an excerpt and re-key it.",
         discussion: "The excerpt gets a fresh key; remaining recipients keep access. Nothing can recall what was already decrypted or exported.")
     @Argument(help: "The excerpt id.") var excerpt: String?
@@ -99,7 +101,7 @@ struct Revoke: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt.")
     @Argument(help: "The excerpt id.") var excerpt: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
@@ -137,7 +139,7 @@ extension Export {
 }
 
 struct Trace: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tell whose per-recipient export a leaked text came from (officers).")
+    static let configuration = CommandConfiguration(commandName: "trace", abstract: "Tell whose per-recipient export a leaked text came from (officers).")
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The leaked text.") var file: String
     @Flag(help: "JSON output: a list of {fingerprint, name}.") var json = false

@@ -11,6 +11,7 @@ extension TranscriptFormat: ExpressibleByArgument {}
 
 struct Redact: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "redact",
         abstract: "Redact a transcript with a subject sheet (standalone; no vault).",
         discussion: """
             Reads stdin and writes stdout when --input/--output are left out. Fails closed: if the rescan finds any identity or \
