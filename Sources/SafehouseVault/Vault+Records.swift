@@ -228,15 +228,16 @@ extension Vault {
     static func removeOriginal(path: String, size: UInt64) throws {
         let fd = Foundation.open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.io(object: path, detail: "cannot open the original to remove it") }
+        defer { close(fd) }
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         var left = size
         while left > 0 {
+            // A failed overwrite keeps the file and says so, rather than unlinking it half-overwritten as if done.
             let n = Int(min(UInt64(zeros.count), left))
-            let w = zeros.withUnsafeBytes { write(fd, $0.baseAddress!, n) }
-            if w <= 0 { break }
-            left -= UInt64(w)
+            try zeros.withUnsafeBytes { try PosixIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n]), object: path) }
+            left -= UInt64(n)
         }
-        fsync(fd); close(fd)
+        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
         guard unlink(path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
     }
 

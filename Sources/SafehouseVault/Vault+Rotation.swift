@@ -38,9 +38,7 @@ extension Vault {
         var done: UInt64 = 0, index: UInt64 = 0
         repeat {
             let want = Int(min(UInt64(batch), total - done))
-            guard try BodyCodec.readFully(fd, into: inBuf, count: want, object: object) == want else {
-                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
-            }
+            try PosixIO.readExactly(fd, into: inBuf.first(want), object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let last = done + UInt64(want) == total
             let hashes: [[UInt8]]
             do { hashes = try oldBody.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: plain, firstIndex: index, containsLast: last) } catch {

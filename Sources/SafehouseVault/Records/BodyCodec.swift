@@ -29,21 +29,6 @@ enum BodyCodec {
         let content: [UInt8]?
     }
 
-    /// Reads exactly `count` bytes unless the file ends first; returns how many were read.
-    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, count: Int, object: String) throws -> Int {
-        var off = 0
-        while off < count {
-            let n = read(fd, buffer.baseAddress! + off, count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: object, detail: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            off += n
-        }
-        return off
-    }
-
     /// Encrypts `length` bytes from `source` into `output` (body format v2) through a
     /// read-ahead / write-behind pipeline. Returns the body hash, the chunk hashes
     /// and, when `hashPlaintext`, a `ContentDigest` of the plaintext.
@@ -61,7 +46,7 @@ enum BodyCodec {
             let want = Int(min(UInt64(batchPlain), length - offset))
             let got: Int
             switch src.value {
-            case .file(let fd): got = try readFully(fd, into: buf, count: want, object: object)
+            case .file(let fd): got = try PosixIO.read(fd, into: buf.first(want), object: object)
             case .bytes(let b):
                 b.withUnsafeBytes { s in if want > 0 { buf.baseAddress!.copyMemory(from: s.baseAddress! + Int(offset), byteCount: want) } }
                 got = want
@@ -106,9 +91,7 @@ enum BodyCodec {
                 output.initializeMemory(as: UInt8.self, repeating: 0)  // plaintext does not linger
                 output.deallocate()
             }
-            guard try readFully(fd, into: input, count: n, object: object) == n else {
-                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
-            }
+            try PosixIO.readExactly(fd, into: input.first(n), object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let hashes: [[UInt8]]
             do {
                 hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: input[0..<n]), output: output, firstIndex: 0, containsLast: true)
@@ -127,9 +110,7 @@ enum BodyCodec {
         let sinkBox = Unchecked(sink)
         try pipeline.run(batches: batches, read: { k, buf in
             let want = Int(min(UInt64(batchCipher), total - UInt64(k) * UInt64(batchCipher)))
-            guard try readFully(fd, into: buf, count: want, object: object) == want else {
-                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
-            }
+            try PosixIO.readExactly(fd, into: buf.first(want), object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             return want
         }, transform: { k, input, outBuf in
             let hashes: [[UInt8]]
@@ -179,13 +160,8 @@ enum BodyCodec {
             let n = min(UInt64(chunksPerBatch), last - c + 1)
             let off = c * full
             let want = Int(min(n * full, header.ciphertextLength - off))
-            var got = 0
-            while got < want {
-                let r = pread(fd, inBuf.baseAddress! + got, want - got, off_t(off) + off_t(got))
-                if r < 0 { if errno == EINTR { continue }; throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
-                if r == 0 { throw VaultError.badData(object: object, hint: "the encrypted body is truncated") }
-                got += r
-            }
+            try PosixIO.readExactly(fd, into: inBuf.first(want), at: off, object: object,
+                                    truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let containsLast = c + n == total
             let hashes: [[UInt8]]
             do {
@@ -240,9 +216,7 @@ enum BodyCodec {
         var done: UInt64 = 0, index: UInt64 = 0
         while done < total {
             let want = Int(min(UInt64(buf.count), total - done))
-            guard try readFully(fd, into: buf, count: want, object: object) == want else {
-                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
-            }
+            try PosixIO.readExactly(fd, into: buf.first(want), object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             var off = 0
             var hashes: [[UInt8]] = []
             while off < want {

@@ -39,7 +39,8 @@ enum ParallelBody {
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(plainBatch)
             let want = Int(min(UInt64(plainBatch), length - offset))
-            try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
+            try PosixIO.readExactly(inputFD, into: inBuf.first(want), at: offset, object: object,
+                                    truncated: .io(object: object, detail: "the file changed size while it was being sealed"))
             if want > 0 { pieces?.set(k, ContentDigest.pieceHash(UnsafeRawBufferPointer(rebasing: inBuf[0..<want]))) }
             let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
                                      firstIndex: UInt64(k * per), containsLast: k == batches - 1, concurrently: false)
@@ -68,7 +69,8 @@ enum ParallelBody {
         }) { k, inBuf, outBuf in
             let offset = UInt64(k) * UInt64(cipherBatch)
             let want = Int(min(UInt64(cipherBatch), total - offset))
-            try preadFully(inputFD, inBuf, want, offset: offset, object: object, truncated: .badData(object: object, hint: "the encrypted body is truncated"))
+            try PosixIO.readExactly(inputFD, into: inBuf.first(want), at: offset, object: object,
+                                    truncated: .badData(object: object, hint: "the encrypted body is truncated"))
             let hashes: [[UInt8]]
             do {
                 hashes = try cipher.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: outBuf,
@@ -80,17 +82,6 @@ enum ParallelBody {
         }
         guard hasher.finalize() == header.bodyHash else {
             throw VaultError.badData(object: object, hint: "the body does not match its signed header")
-        }
-    }
-
-    static func preadFully(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, _ count: Int, offset: UInt64,
-                           object: String, truncated: VaultError) throws {
-        var got = 0
-        while got < count {
-            let n = Foundation.pread(fd, buf.baseAddress! + got, count - got, off_t(offset) + off_t(got))
-            if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
-            if n == 0 { throw truncated }
-            got += n
         }
     }
 
@@ -131,13 +122,13 @@ enum ParallelBody {
         progress(batches)
     }
 
-    /// Whole batches are written with O_DIRECT: no copy into the page cache, no
-    /// dirty pages to throttle on, and the writer thread's waits on the disk
-    /// overlap the workers' crypto. On this project's VM that made seal and open
-    /// both faster and far steadier (Docs/PERFORMANCE.md). `SAFEHOUSE_DIRECT=0`
-    /// writes through the page cache instead (for file systems where O_DIRECT is
-    /// slow; where it is unsupported the buffered path is taken anyway).
-    static let directWrites: Bool = ProcessInfo.processInfo.environment["SAFEHOUSE_DIRECT"] != "0"
+    /// Writes go through the page cache, started early with `sync_file_range` so
+    /// the fsync before naming finds little left. `SAFEHOUSE_DIRECT=1` writes whole
+    /// batches with O_DIRECT instead. O_DIRECT was the default until issue 17: on
+    /// a busy disk here it took 11–13 s for a 1 GiB seal against 5.5–6.8 s
+    /// buffered (Docs/PERFORMANCE.md) — a batch of 32 × (64 KiB + 16) bytes is not
+    /// a multiple of the 4 KiB block, so ext4 serializes such writes.
+    static let directWrites: Bool = ProcessInfo.processInfo.environment["SAFEHOUSE_DIRECT"] == "1"
 }
 
 /// The single writer: a pool of output buffers, a queue of filled ones, and a

@@ -160,14 +160,7 @@ struct AgentStatusRow: Encodable {
 
 /// Writes all of `buffer` to `fd`; false on any failure (EINTR retried).
 func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
-    var off = 0
-    while off < buffer.count {
-        let n = write(fd, buffer.baseAddress! + off, buffer.count - off)
-        if n < 0, errno == EINTR { continue }
-        guard n > 0 else { return false }
-        off += n
-    }
-    return true
+    do { try PosixIO.write(fd, buffer); return true } catch { return false }
 }
 
 /// One short line from `fd` (byte by byte, so nothing after it is consumed);

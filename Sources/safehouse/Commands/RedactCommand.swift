@@ -138,10 +138,9 @@ struct BlockReader {
     private mutating func fill(_ want: Int) throws {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while !eof && buffer.count < want {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: name, detail: String(cString: strerror(errno)))
+            let n: Int
+            do { n = try chunk.withUnsafeMutableBytes { try PosixIO.read(fd, into: $0) } } catch {
+                throw VaultError.io(object: name, detail: "\(error)")
             }
             if n == 0 { eof = true; break }
             buffer.append(contentsOf: chunk[0..<n])
