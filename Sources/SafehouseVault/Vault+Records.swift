@@ -94,15 +94,8 @@ extension Vault {
         let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey, hashing: .sha256(objectID: id))
         let out = try newBodyOutput(for: object)
-        let sealed: BodyCodec.Sealed
-        if case .file(let fd) = source {
-            // The common case, and the one that matters for speed: every core, positional I/O.
-            sealed = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object,
-                                              digest: digest, progress: progress)
-        } else {
-            sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
-                                           hashPlaintext: digest, progress: progress)
-        }
+        let sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
+                                           digest: digest, progress: progress)
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
@@ -217,7 +210,7 @@ extension Vault {
         defer { close(fd) }
         let h = ContentDigest()
         try BodyCodec.decrypt(from: fd, header: header, cipher: try header.cipher(key: bodyKey),
-                              object: "record \(header.idText)", progress: nil) { h.update($0) }
+                              to: .ordered { h.update($0) }, object: "record \(header.idText)", progress: nil)
         guard h.finalize() == expectedPlainHash else {
             throw VaultError.io(object: "record \(header.idText)", detail: "verification after sealing failed; the original was kept")
         }
@@ -306,8 +299,8 @@ extension Vault {
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
-        try ParallelBody.decrypt(inputFD: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
-                                 output: out, object: "record \(id)", progress: progress)
+        try BodyCodec.decrypt(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
+                              to: .file(out), object: "record \(id)", progress: progress)
         try out.flush()  // a failing disk fails the command before the log says "ok"
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id], outcome: .ok) }
         try out.commit(overwrite: overwrite)
@@ -391,7 +384,7 @@ extension Vault {
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
         try BodyCodec.decrypt(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
-                              object: "record \(id)", progress: progress, sink: sink)
+                              to: .ordered(sink), object: "record \(id)", progress: progress)
     }
 
     /// Decrypts a small object (subject sheet entry, excerpt) into memory.

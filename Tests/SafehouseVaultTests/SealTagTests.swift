@@ -163,7 +163,7 @@ struct ContentDigestFormatTests {
         defer { close(fd) }
         let cipher = try ChunkCipher(key: try SecureBytes.random(count: 32), hashing: .sha256(objectID: Random.bytes(16)))
         let out = try AtomicOutput(path: s.file("body"), overwrite: true)
-        let sealed = try ParallelBody.encrypt(inputFD: fd, length: UInt64(size), cipher: cipher, output: out, object: "test", digest: true, progress: nil)
+        let sealed = try BodyCodec.encrypt(from: .file(fd), length: UInt64(size), cipher: cipher, to: out, object: "test", digest: true, progress: nil)
         #expect(sealed.content.map(hexString) == expected)
     }
 }
