@@ -20,12 +20,18 @@ enum BodyEngine {
     static func batchChunks(_ chunkSize: Int) -> Int { max(1, min(32, (2 << 20) / max(chunkSize, 1))) }
 
     /// Writes go through the page cache, started early with `sync_file_range` so
-    /// the fsync before naming finds little left. `SAFEHOUSE_DIRECT=1` writes whole
-    /// batches with O_DIRECT instead. O_DIRECT was the default until issue 17: on
-    /// a busy disk here it took 11–13 s for a 1 GiB seal against 5.5–6.8 s
-    /// buffered (Docs/PERFORMANCE.md) — a batch of 32 × (64 KiB + 16) bytes is not
-    /// a multiple of the 4 KiB block, so ext4 serializes such writes.
+    /// the fsync before naming finds little left. `SAFEHOUSE_DIRECT=1` writes with
+    /// O_DIRECT instead, as one stream of whole 4 KiB blocks: the writer takes
+    /// batches in order and carries each batch's unaligned tail into the next
+    /// (a batch of 32 × (64 KiB + 16) bytes is not a multiple of the block, and
+    /// ext4 serializes unaligned direct writes: 11–13 s for a 1 GiB seal against
+    /// 5.5–6.8 s buffered before the carry). Direct writes save the page-cache
+    /// copy (0.5–1 CPU-s per GiB here) but, one at a time, ran no faster in wall
+    /// time on this disk (Docs/PERFORMANCE.md), so buffered is the default.
     static let directWrites: Bool = ProcessInfo.processInfo.environment["SAFEHOUSE_DIRECT"] == "1"
+
+    /// The block that direct writes are whole multiples of.
+    static let block = 4096
 
     /// Where processed batches go.
     enum Output {
@@ -70,7 +76,7 @@ enum BodyEngine {
         }
         let threads = min(workers, batches)
         let state = FoldState(window: 2 * threads, hasher: hasher, second: second)
-        let writer = BatchWriter(output: output, buffers: min(threads + 2, batches), capacity: outCapacity, state: state)
+        let writer = BatchWriter(output: output, buffers: min(threads + 2, batches), capacity: outCapacity + 2 * BodyEngine.block, state: state)
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
@@ -123,9 +129,16 @@ private final class BatchWriter: @unchecked Sendable {
     private var free: [UnsafeMutableRawBufferPointer]
     private let all: [UnsafeMutableRawBufferPointer]
     private var queue: [(buffer: UnsafeMutableRawBufferPointer, batch: Int, offset: UInt64, count: Int)] = []
-    /// `.ordered`: batches that arrived before their turn.
-    private var waiting: [Int: (buffer: UnsafeMutableRawBufferPointer, count: Int)] = [:]
+    /// `.ordered` and aligned `.file`: batches that arrived before their turn.
+    private var waiting: [Int: (buffer: UnsafeMutableRawBufferPointer, offset: UInt64, count: Int)] = [:]
     private var nextInOrder = 0
+    /// Aligned `.file`: the output is one contiguous stream written in whole
+    /// blocks; `carry` holds the bytes after the last whole block (`carried` of them), which
+    /// start at file offset `carryAt`.
+    private var aligned: AtomicOutput?
+    private let carry = Buffers.allocate(BodyEngine.block)
+    private var carried = 0
+    private var carryAt: UInt64 = 0
     private var stopped = false
     private var finishing = false
     private var done = false
@@ -137,7 +150,10 @@ private final class BatchWriter: @unchecked Sendable {
         free = all
         self.output = output
         self.state = state
-        if case .file(let out) = output, BodyEngine.directWrites { out.enableDirectWrites() }
+        if case .file(let out) = output, BodyEngine.directWrites {
+            out.enableDirectWrites()
+            if out.directFD >= 0 { aligned = out }
+        }
         Thread.detachNewThread { [self] in loop() }
     }
 
@@ -182,6 +198,34 @@ private final class BatchWriter: @unchecked Sendable {
         while !done { cond.wait() }
         cond.unlock()
         for b in all { Buffers.wipeAndFree(b) }
+        Buffers.wipeAndFree(carry)
+    }
+
+    /// Aligned direct writing of the next batch of a contiguous stream: the carried
+    /// tail goes in front of it (the batch is moved up to make room), every whole
+    /// block goes out with O_DIRECT, and the new tail is carried.
+    private func writeAligned(_ out: AtomicOutput, _ b: UnsafeMutableRawBufferPointer, offset: UInt64, count: Int) throws {
+        guard offset == carryAt + UInt64(carried), carried + count <= b.count else {
+            throw VaultError.other("internal: an aligned write out of order")
+        }
+        let base = b.baseAddress!
+        if carried > 0 {
+            memmove(base + carried, base, count)
+            base.copyMemory(from: carry.baseAddress!, byteCount: carried)
+        }
+        let total = carried + count, whole = total / BodyEngine.block * BodyEngine.block
+        carry.baseAddress!.copyMemory(from: base + whole, byteCount: total - whole)
+        if whole > 0 { try out.pwrite(UnsafeRawBufferPointer(start: base, count: whole), at: carryAt) }
+        carryAt += UInt64(whole)
+        carried = total - whole
+    }
+
+    /// The stream's last, partial block: through the page cache (fsynced with the rest).
+    private func flushCarry() throws {
+        guard let out = aligned, carried > 0 else { return }
+        try out.pwrite(UnsafeRawBufferPointer(start: carry.baseAddress!, count: carried), at: carryAt)
+        carryAt += UInt64(carried)
+        carried = 0
     }
 
     private func loop() {
@@ -189,15 +233,24 @@ private final class BatchWriter: @unchecked Sendable {
             cond.lock()
             while queue.isEmpty && !finishing && !stopped { cond.wait() }
             if stopped || (queue.isEmpty && finishing) {
-                done = true; cond.broadcast(); cond.unlock(); return
+                let ok = !stopped
+                cond.unlock()
+                if ok { do { try flushCarry() } catch { state.fail(error) } }
+                cond.lock(); done = true; cond.broadcast(); cond.unlock(); return
             }
             let item = queue.removeFirst()
             cond.unlock()
             do {
-                if case .ordered = output {
-                    waiting[item.batch] = (item.buffer, item.count)
+                var inOrder = aligned != nil
+                if case .ordered = output { inOrder = true }
+                if inOrder {
+                    waiting[item.batch] = (item.buffer, item.offset, item.count)
                     while let next = waiting.removeValue(forKey: nextInOrder) {
-                        try Self.emit(UnsafeRawBufferPointer(rebasing: next.buffer[0..<next.count]), offset: 0, to: output)
+                        if let out = aligned {
+                            try writeAligned(out, next.buffer, offset: next.offset, count: next.count)
+                        } else {
+                            try Self.emit(UnsafeRawBufferPointer(rebasing: next.buffer[0..<next.count]), offset: 0, to: output)
+                        }
                         giveBack(next.buffer)
                         nextInOrder += 1
                     }
