@@ -1,0 +1,75 @@
+import Foundation
+import SafehouseCrypto
+
+extension BodyCodec {
+    /// Encrypts a body whose length is not known in advance (body format v2, the same
+    /// chunks as ``encrypt(from:length:cipher:to:object:hashPlaintext:progress:)``): `prefix`,
+    /// then everything read from `fd` until it ends (a pipe: ffmpeg's standard output).
+    /// One chunk of look-ahead tells which chunk is the last, so the last-chunk flag is set
+    /// as for a body of known length. Plaintext exists only in two batch buffers in memory,
+    /// wiped before they are freed. Returns the sealed body and its plaintext length.
+    /// - Parameter maxBytes: refuse (`io`) a stream longer than this.
+    static func encryptStream(prefix: [UInt8], from fd: Int32, cipher: ChunkCipher, to output: AtomicOutput, object: String,
+                              maxBytes: UInt64) throws -> (Sealed, UInt64) {
+        let batchPlain = cipher.chunkSize * chunksPerBatch
+        let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPlain, alignment: 64)
+        let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPlain + chunksPerBatch * ChunkCipher.tagBytes, alignment: 64)
+        defer {
+            plain.initializeMemory(as: UInt8.self, repeating: 0); plain.deallocate()
+            sealed.deallocate()
+        }
+        var prefixOffset = 0
+        // Reads up to `count` bytes at `base`: the prefix first, then the stream; 0 at its end.
+        func readSome(_ base: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+            if prefixOffset < prefix.count {
+                let n = min(count, prefix.count - prefixOffset)
+                prefix.withUnsafeBytes { base.copyMemory(from: $0.baseAddress! + prefixOffset, byteCount: n) }
+                prefixOffset += n
+                return n
+            }
+            while true {
+                let n = read(fd, base, count)
+                if n >= 0 { return n }
+                if errno != EINTR { throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
+            }
+        }
+        func fill(_ at: Int) throws -> Int {
+            var off = at
+            while off < batchPlain {
+                let n = try readSome(plain.baseAddress! + off, batchPlain - off)
+                if n == 0 { break }
+                off += n
+            }
+            return off
+        }
+        let hasher = BodyHasher(version: RecordHeader.currentVersion)
+        var total: UInt64 = 0
+        var index: UInt64 = 0
+        var n = try fill(0)
+        var peek: UInt8 = 0
+        while true {
+            var last = n < batchPlain
+            if !last {
+                let got = try withUnsafeMutableBytes(of: &peek) { p -> Int in
+                    var m = 0
+                    while m == 0 { let r = try readSome(p.baseAddress!, 1); if r == 0 { break }; m = r }
+                    return m
+                }
+                last = got == 0
+            }
+            let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: plain[0..<n]), output: sealed, firstIndex: index, containsLast: last)
+            hasher.add(hashes)
+            try output.write(UnsafeRawBufferPointer(rebasing: sealed[0..<(n + hashes.count * ChunkCipher.tagBytes)]))
+            total += UInt64(n)
+            index += UInt64(hashes.count)
+            guard total <= maxBytes else {
+                throw VaultError.io(object: object, detail: "the media clip is larger than \(maxBytes >> 20) MiB; approve a shorter range")
+            }
+            if last { break }
+            plain.storeBytes(of: peek, toByteOffset: 0, as: UInt8.self)
+            n = try fill(1)
+        }
+        peek = 0
+        return (Sealed(bodyHash: hasher.finalize(), leaves: hasher.leaves, content: nil), total)
+    }
+}

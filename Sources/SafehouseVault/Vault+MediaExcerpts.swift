@@ -1,0 +1,371 @@
+import Foundation
+import GRDB
+import SafehouseCrypto
+import SafehouseRedaction
+
+/// Media excerpts: approved clips of recordings and photos (issue 18).
+///
+/// The body of a media excerpt is `"SHMEDIA1"`, the payload's length (4 bytes, big-endian),
+/// the payload (`ExcerptPayload` JSON: the clip's redacted transcript, pseudonyms, signed
+/// provenance, `media`), then the clip (Matroska or PNG). It is sealed, granted, revoked,
+/// marked and audited as a text excerpt is.
+///
+/// No plaintext reaches a disk: ffmpeg reads the source from a `LoopbackSource` (which
+/// decrypts only the chunks it asks for) and writes the clip to a pipe that is encrypted as
+/// it arrives into an unnamed (`O_TMPFILE`) body file, named only after the clip is complete;
+/// at export the clip is decrypted into ffmpeg's standard input and ffmpeg's output goes
+/// through `AtomicOutput` to the file the member asked for.
+enum MediaExcerptBody {
+    static let magic = Array("SHMEDIA1".utf8)
+    /// The largest clip (and so the largest body `grant` and `revoke` re-seal in memory).
+    static let maxClipBytes: UInt64 = 256 << 20
+
+    static func prefix(payload: [UInt8]) -> [UInt8] {
+        let n = UInt32(payload.count)
+        return magic + [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + payload
+    }
+
+    /// Splits a whole body: the payload, and the clip of a media excerpt (nil for text).
+    static func split(_ body: [UInt8]) -> ([UInt8], [UInt8]?) {
+        guard body.count >= 12, Array(body.prefix(8)) == magic else { return (body, nil) }
+        let n = Int(body[8]) << 24 | Int(body[9]) << 16 | Int(body[10]) << 8 | Int(body[11])
+        guard body.count >= 12 + n else { return (body, nil) }
+        return (Array(body[12..<(12 + n)]), Array(body[(12 + n)...]))
+    }
+
+    /// Splits a body's plaintext as it streams: payload first, then the clip to `clip`.
+    final class Splitter {
+        private var head: [UInt8] = []
+        private var need: Int?
+        private(set) var payload: [UInt8]?
+        /// Text excerpt (no magic): the whole body is the payload.
+        private(set) var isMedia: Bool?
+        private let clip: ((UnsafeRawBufferPointer) throws -> Void)?
+        private let onPayload: (([UInt8]) throws -> Void)?
+
+        init(onPayload: (([UInt8]) throws -> Void)? = nil, clip: ((UnsafeRawBufferPointer) throws -> Void)? = nil) {
+            self.onPayload = onPayload; self.clip = clip
+        }
+
+        func take(_ b: UnsafeRawBufferPointer) throws {
+            var rest = b[...]
+            while payload == nil, !rest.isEmpty {
+                let want = (need ?? 12) - head.count
+                let n = isMedia == false ? rest.count : min(want, rest.count)
+                head += rest.prefix(n)
+                rest = rest.dropFirst(n)
+                guard head.count <= 64 << 20 else { throw VaultError.badData(object: "excerpt", hint: "its payload is too large") }
+                if isMedia == nil, head.count >= 8 {
+                    isMedia = Array(head.prefix(8)) == magic
+                }
+                if isMedia == true, need == nil, head.count >= 12 {
+                    need = 12 + (Int(head[8]) << 24 | Int(head[9]) << 16 | Int(head[10]) << 8 | Int(head[11]))
+                }
+                if isMedia == true, let need, head.count == need {
+                    payload = Array(head[12...])
+                    head = []
+                    try onPayload?(payload!)
+                }
+            }
+            if payload != nil, !rest.isEmpty, let clip { try clip(UnsafeRawBufferPointer(rebasing: rest)) }
+        }
+
+        /// The payload once the whole body went through.
+        func finish() throws -> [UInt8] {
+            if let payload { return payload }
+            guard isMedia != true else { throw VaultError.badData(object: "excerpt", hint: "its body is truncated") }
+            return head
+        }
+    }
+}
+
+extension Vault {
+    /// Margins around an identity's words: measured word times are off by a word's
+    /// fraction; estimated ones by much more.
+    static let measuredMarginMs = 200
+    static let estimatedMarginMs = 750
+
+    /// The payload of an excerpt (text or media), without keeping the clip.
+    func excerptPayloadBytes(_ opened: OpenedObject) throws -> [UInt8] {
+        let split = MediaExcerptBody.Splitter()
+        try decryptBody(opened) { try split.take($0) }
+        return try split.finish()
+    }
+
+    /// An excerpt's whole plaintext (payload and clip) in memory, for `grant` and `revoke`.
+    func decryptExcerptBody(_ opened: OpenedObject) throws -> [UInt8] {
+        guard opened.header.plaintextLength <= MediaExcerptBody.maxClipBytes + (64 << 20) else {
+            throw VaultError.badData(object: "excerpt \(opened.header.idText)", hint: "too large")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(opened.header.plaintextLength))
+        try decryptBody(opened) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Checks `seal PATH --of MEDIA`: the recording is a record of this vault and the
+    /// file a transcript that parses (json, srt, vtt or txt).
+    func checkTranscriptLink(_ path: String, to media: String) throws {
+        _ = try store.read { db in
+            let h = try loadHeader(db, id: media)
+            guard h.type == .record else { throw VaultError.missing(object: "record \(media)", hint: "--of names the recording (a record id)") }
+        }
+        let ext = path.lastIndex(of: ".").map { String(path[path.index(after: $0)...]) } ?? ""
+        guard WordTimeline.readsExtension(ext) else {
+            throw VaultError.usage("\(path): --of seals a transcript (.json Whisper-style, .srt, .vtt or .txt)")
+        }
+        guard let text = String(bytes: try readSmallFile(path, maxBytes: 64 << 20), encoding: .utf8) else {
+            throw VaultError.badData(object: path, hint: "the transcript is not UTF-8 text")
+        }
+        do { _ = try WordTimeline.parse(text, fileExtension: ext) } catch {
+            throw VaultError.badData(object: path, hint: "the transcript does not parse: \(error)")
+        }
+    }
+
+    /// The newest transcript linked to `media` that the officer can read, parsed.
+    func linkedTranscript(of media: String, by officer: Identity) throws -> (id: String, timeline: WordTimeline)? {
+        let linked = try store.read { db in
+            try objects(db, types: [.record], readableBy: officer).filter { $0.metadata?.transcriptOf == media }
+        }
+        guard let t = linked.last, let name = t.metadata?.fileName else { return nil }
+        let opened = try access(id: t.id, identity: officer, action: "approve")
+        guard let text = String(bytes: try decryptSmall(opened), encoding: .utf8) else {
+            throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript is not UTF-8 text")
+        }
+        let ext = name.lastIndex(of: ".").map { String(name[name.index(after: $0)...]) } ?? ""
+        do { return (t.id, try WordTimeline.parse(text, fileExtension: ext)) } catch {
+            throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript does not parse: \(error)")
+        }
+    }
+
+    /// A loopback endpoint serving the decrypted bytes of `opened` (verified chunk by chunk).
+    private func sourceEndpoint(_ opened: OpenedObject, fd: Int32, leaves: [UInt8]) throws -> LoopbackSource {
+        let header = opened.header
+        let cipher = try header.cipher(key: opened.bodyKey)
+        let object = "record \(header.idText)"
+        return try LoopbackSource(length: header.plaintextLength) { start, length, sink in
+            try BodyCodec.decryptRange(from: fd, header: header, cipher: cipher, leaves: leaves, start: start, length: length,
+                                       object: object, sink: sink)
+        }
+    }
+
+    /// Runs ffmpeg/ffprobe on a fresh endpoint, which is closed when the tool is done.
+    private func withEndpoint<T>(_ opened: OpenedObject, fd: Int32, leaves: [UInt8], _ body: (LoopbackSource) throws -> T) throws -> T {
+        let ep = try sourceEndpoint(opened, fd: fd, leaves: leaves)
+        let result: T
+        do { result = try body(ep) } catch { ep.stop(); throw ep.error ?? error }
+        ep.stop()
+        if let e = ep.error { throw e }
+        return result
+    }
+
+    /// Approves a clip of a recording or a photo (see `approve`).
+    func approveMedia(_ opened: OpenedObject, kind: MediaKind, range: (Int, Int)?, approval: MediaApproval,
+                      acceptUnknownNames: Bool, by officer: Identity) throws -> String {
+        let recordID = opened.header.idText
+        let object = "record \(recordID)"
+        if kind == .image {
+            guard range == nil, approval.bleep == .tone, approval.voice == .keep, !approval.noTranscriptCheck,
+                  approval.boxes.allSatisfy({ $0.fromMs == nil }) else {
+                throw VaultError.usage("\(object) is a photo: it takes --blur-box X,Y,W,H and --video keep|blur|black only")
+            }
+        } else if range == nil {
+            throw VaultError.usage("\(object) is a recording: give --range hh:mm:ss-hh:mm:ss (the clip to approve)")
+        }
+        let (from, to) = range ?? (0, 0)
+        var timeline: WordTimeline?
+        var transcriptID: String?
+        if kind != .image {
+            if let linked = try linkedTranscript(of: recordID, by: officer) {
+                (transcriptID, timeline) = (linked.id, linked.timeline)
+            } else if !approval.noTranscriptCheck {
+                try store.write { db in
+                    try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "no-transcript",
+                               .refused(object: object, reason: "it has no linked transcript, so the names said in it cannot be checked",
+                                        hint: "seal its transcript with `safehouse seal T --of \(recordID) …`, or pass --no-transcript-check to approve it unchecked (recorded in the provenance)"))
+                }
+            }
+        }
+        let subjects = try approvalSubjects(opened, recordID: recordID, by: officer)
+        var spans: [BleepSpan] = []
+        var cues: [Cue] = []
+        var mentioned = opened.metadata.subject.map { [$0] } ?? []
+        var unknownAccepted: Int?
+        let margin = (timeline?.estimated ?? false) ? Self.estimatedMarginMs : Self.measuredMarginMs
+        if let timeline {
+            let redactor: Redactor
+            do { redactor = try Redactor(subjects: subjects.subjects) } catch {
+                throw VaultError.badData(object: "subjects", hint: "\(error)")
+            }
+            // Spans over the whole recording, then cut to the clip: a name said across the
+            // clip's start is bleeped in the part that is in the clip.
+            spans = redactor.bleepSpans(timeline, marginMs: margin).compactMap { s in
+                let a = max(s.startMs, from), b = min(s.endMs, to)
+                return b > a ? BleepSpan(startMs: a - from, endMs: b - from, kind: s.kind) : nil
+            }
+            let clipWords = timeline.clipped(fromMs: from, toMs: to).transcript()
+            if !clipWords.cues.isEmpty {
+                let r = try redactForApproval(clipWords, subjects: subjects, opened: opened, recordID: recordID,
+                                              acceptUnknownNames: acceptUnknownNames, by: officer)
+                cues = SubtitleTiming.normalized(r.result.transcript.cues, followedBy: to - from)
+                mentioned = r.mentioned
+                unknownAccepted = r.unknownAccepted
+            }
+        }
+        let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing; run `safehouse check`") }
+        defer { close(fd) }
+        let leaves = try verifiedLeaves(opened.header, fd: fd)
+        let probe = try withEndpoint(opened, fd: fd, leaves: leaves) { ep -> MediaProbe in
+            var out: [UInt8] = []
+            try FFmpeg.run("ffprobe", ["-protocol_whitelist", FFmpeg.protocols] + MediaProbe.arguments + [ep.url], object: object) {
+                out = try FFmpeg.readAll($0, limit: 1 << 20)
+            }
+            return MediaProbe.parse(out)
+        }
+        guard probe.hasVideo || probe.hasAudio, kind != .image || probe.hasVideo else {
+            throw VaultError.badData(object: object, hint: "ffprobe finds no audio or picture in it")
+        }
+        var end = to
+        if kind != .image, let d = probe.durationMs {
+            guard from < d else {
+                throw VaultError.badData(object: object, hint: "the range starts at \(MediaClock.text(from)), after the recording ends (\(MediaClock.text(d)))")
+            }
+            end = min(to, d)
+        }
+        for b in approval.boxes where probe.width > 0 && (b.x + b.width > probe.width || b.y + b.height > probe.height) {
+            throw VaultError.usage("--blur-box \(b.text) reaches outside the picture (\(probe.width)x\(probe.height))")
+        }
+        guard probe.hasVideo || (approval.boxes.isEmpty && approval.video == .keep) else {
+            throw VaultError.usage("\(object) has no picture: --video and --blur-box do not apply")
+        }
+        // Box times are the source's, like --range; the filter's are the clip's.
+        let boxes = approval.boxes.compactMap { b -> BlurBox? in
+            guard let a = b.fromMs, let z = b.toMs else { return b }
+            let s = max(a, from) - from, e = min(z, end) - from
+            guard e > s else { return nil }
+            var c = b; c.fromMs = s; c.toMs = e
+            return c
+        }
+        let graph = MediaPlan.graph(probe: probe, spans: spans, approval: approval, boxes: boxes)
+        let ffmpegVersion = try FFmpeg.version()
+        let provenance = RecordMetadata.Provenance(
+            sourceRecord: recordID, range: kind == .image ? nil : "\(MediaClock.text(from))-\(MediaClock.text(end))",
+            format: kind == .image ? "png" : "matroska",
+            policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
+            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
+            unknownNamesAccepted: unknownAccepted, media: kind.rawValue, transcriptRecord: transcriptID,
+            wordTiming: timeline.map { $0.estimated ? "estimated" : "measured" },
+            transcriptCheck: kind != .image && timeline == nil ? "skipped" : nil,
+            bleeps: kind == .image ? nil : spans, bleepMarginMs: timeline == nil ? nil : margin,
+            bleep: probe.hasAudio ? approval.bleep.rawValue : nil, voice: probe.hasAudio ? approval.voice.rawValue : nil,
+            video: probe.hasVideo ? approval.video.rawValue : nil, blurBoxes: approval.boxes.isEmpty ? nil : approval.boxes.map(\.text),
+            ffmpeg: ffmpegVersion)
+        let info = MediaInfo(kind: kind, container: kind == .image ? "png" : "matroska", hasVideo: probe.hasVideo, hasAudio: probe.hasAudio && kind != .image,
+                             durationMs: kind == .image ? nil : end - from, width: probe.hasVideo ? probe.width : nil, height: probe.hasVideo ? probe.height : nil)
+        var payload = ExcerptPayload(format: provenance.format, cues: cues, pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
+        payload.media = info
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        let prefix = MediaExcerptBody.prefix(payload: [UInt8](try enc.encode(payload)))
+        let meta = RecordMetadata(kind: opened.metadata.kind, country: opened.metadata.country, subject: opened.metadata.subject,
+                                  fileName: nil, sealedAt: isoNow(), sealer: officer.fingerprint.compact, provenance: provenance)
+        let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
+        var staged: StagedObject?
+        do {
+            try withEndpoint(opened, fd: fd, leaves: leaves) { ep in
+                let args = kind == .image ? MediaPlan.photoArguments(url: ep.url, graph: graph)
+                    : MediaPlan.clipArguments(url: ep.url, fromMs: from, durationMs: end - from, graph: graph, probe: probe)
+                try FFmpeg.run("ffmpeg", args, object: object) { out in
+                    staged = try self.stageStream(type: .excerpt, prefix: prefix, from: out, metadata: meta, recipients: officers,
+                                             signer: officer, object: object, label: "v1")
+                }
+            }
+        } catch { staged?.output.discard(); throw error }
+        guard let staged, staged.header.plaintextLength > UInt64(prefix.count) else {
+            staged?.output.discard()
+            throw VaultError.io(object: object, detail: "ffmpeg wrote no clip")
+        }
+        try staged.output.flush()
+        try staged.output.commit(overwrite: false, as: bodyPath(staged.header))
+        try commitExcerpt(staged.header, recordID: recordID, mentioned: payload.pseudonyms, lexiconHash: provenance.lexiconHash, by: officer)
+        return staged.header.idText
+    }
+
+    /// Encrypts `prefix` and then all of `fd` into an unnamed body file and signs the
+    /// header, as `stageObject` does for a body of known length.
+    func stageStream(type: ObjectType, prefix: [UInt8], from fd: Int32, metadata: RecordMetadata, recipients: [MemberCard],
+                     signer: Identity, object: String, id fixedID: [UInt8]? = nil, label: String) throws -> StagedObject {
+        let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
+        let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
+        let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
+        let cipher = try ChunkCipher(key: bodyKey, hashing: .sha256(objectID: id))
+        let out = try newBodyOutput(for: object)
+        let sealed: BodyCodec.Sealed, length: UInt64
+        do {
+            (sealed, length) = try BodyCodec.encryptStream(prefix: prefix, from: fd, cipher: cipher, to: out, object: object,
+                                                           maxBytes: MediaExcerptBody.maxClipBytes + UInt64(prefix.count))
+        } catch { out.discard(); throw error }
+        let header = try signedHeader(type: type, id: id, recordKey: recordKey, chunkSize: cipher.chunkSize, length: length,
+                                      bodyHash: sealed.bodyHash, metadata: metadata, recipients: recipients, signer: signer, label: label)
+        return StagedObject(header: header, output: out, content: nil, recordKey: recordKey, leaves: sealed.leaves)
+    }
+
+    /// Exports a media excerpt's clip to `path` in the container its extension names
+    /// (mkv, mp4, wav, flac; png or jpg for a photo), for a member with a valid grant.
+    /// The clip is decrypted into ffmpeg's standard input; ffmpeg's output goes to an
+    /// unnamed file in the destination folder, named only after the body verified and
+    /// the audit entry is durable.
+    public func exportMedia(excerptID: String, to path: String, overwrite: Bool, by member: Identity) throws {
+        let object = "excerpt \(excerptID)"
+        guard let output = MediaPlan.Output.of(path: path) else {
+            throw VaultError.usage("cannot tell the media container from \(path): use .mkv, .mp4, .wav or .flac (.png or .jpg for a photo)")
+        }
+        let (opened, copy) = try authorizeExport(excerptID: excerptID, by: member)
+        let out = try AtomicOutput(path: path, overwrite: overwrite)
+        do {
+            var info: MediaInfo?
+            var checked = false
+            let check: ([UInt8]) throws -> Void = { [self] bytes in
+                guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)), let media = payload.media else {
+                    throw VaultError.usage("\(object) is a text excerpt: export it with --format txt|md|json|srt|vtt")
+                }
+                try checkExportPayload(payload, excerptID: excerptID, copy: copy, by: member)
+                switch (media.kind, output) {
+                case (.image, .png), (.image, .jpg): break
+                case (.image, _): throw VaultError.usage("\(object) is a photo: export it as .png or .jpg")
+                case (_, .png), (_, .jpg): throw VaultError.usage("\(object) is a clip: export it as .mkv, .mp4, .wav or .flac")
+                case (_, .wav), (_, .flac): guard media.hasAudio else { throw VaultError.usage("\(object) has no sound: export it as .mkv or .mp4") }
+                default: break
+                }
+                info = media
+                checked = true
+            }
+            if output == .png {
+                // The stored photo is already a stripped PNG: written as it is.
+                let split = MediaExcerptBody.Splitter(onPayload: check) { try out.write($0) }
+                try decryptBody(opened) { try split.take($0) }
+                _ = try split.finish()
+            } else {
+                // The first batch holds the payload: read it before ffmpeg starts.
+                let split0 = MediaExcerptBody.Splitter(onPayload: { try check($0); throw PayloadRead() })
+                do { try decryptBody(opened) { try split0.take($0) } } catch is PayloadRead {}
+                guard checked, let media = info else { throw VaultError.badData(object: object, hint: "its content does not parse") }
+                let args = MediaPlan.exportArguments(output, hasVideo: media.hasVideo, hasAudio: media.hasAudio)
+                try FFmpeg.run("ffmpeg", args, object: object, feed: { [self] stdin in
+                    let split = MediaExcerptBody.Splitter(clip: { try FFmpeg.writeAll(stdin, $0) })
+                    try decryptBody(opened) { try split.take($0) }
+                    _ = try split.finish()
+                }, outputFD: out.fd)
+            }
+            guard checked else { throw VaultError.badData(object: object, hint: "its content does not parse") }
+            try out.flush()
+            try store.write { db in
+                try appendAudit(db, actor: member, action: "export", objects: [excerptID, "format:" + output.rawValue], outcome: .ok)
+            }
+            try out.commit(overwrite: overwrite)
+        } catch { out.discard(); throw error }
+    }
+
+    /// Stops the decryption once the payload was read.
+    private struct PayloadRead: Error {}
+}
