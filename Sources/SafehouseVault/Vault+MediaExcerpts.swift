@@ -276,7 +276,7 @@ extension Vault {
                 let args = kind == .image ? MediaPlan.photoArguments(url: ep.url, graph: graph)
                     : MediaPlan.clipArguments(url: ep.url, fromMs: from, durationMs: end - from, graph: graph, probe: probe)
                 try FFmpeg.run("ffmpeg", args, object: object) { out in
-                    staged = try self.stageStream(type: .excerpt, prefix: prefix, from: out, metadata: meta, recipients: officers,
+                    staged = try stageStream(type: .excerpt, prefix: prefix, from: out, metadata: meta, recipients: officers,
                                              signer: officer, object: object, label: "v1")
                 }
             }
@@ -355,7 +355,7 @@ extension Vault {
                     let split = MediaExcerptBody.Splitter(clip: { try FFmpeg.writeAll(stdin, $0) })
                     try decryptBody(opened) { try split.take($0) }
                     _ = try split.finish()
-                }, outputFD: out.fd)
+                }, outputFD: out.fd, consume: { _ in })
             }
             guard checked else { throw VaultError.badData(object: object, hint: "its content does not parse") }
             try out.flush()

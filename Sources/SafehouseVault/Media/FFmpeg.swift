@@ -56,7 +56,7 @@ enum FFmpeg {
     ///   (seekable: ffmpeg writes `file:/dev/stdout` and goes back to fix its headers);
     ///   `consume` is then not called.
     static func run(_ tool: String, _ args: [String], object: String, feed: ((Int32) throws -> Void)? = nil,
-                    outputFD: Int32? = nil, consume: (Int32) throws -> Void = { _ in }) throws {
+                    outputFD: Int32? = nil, consume: (Int32) throws -> Void) throws {
         signal(SIGPIPE, SIG_IGN)  // a child that exits early must fail a write, not kill us
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try path(tool))
