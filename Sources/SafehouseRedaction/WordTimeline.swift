@@ -204,12 +204,18 @@ extension Redactor {
                                      kind: r.action.kindName))
             }
         }
-        raw.sort { ($0.startMs, $0.endMs) < ($1.startMs, $1.endMs) }
+        return BleepSpan.merged(raw)
+    }
+}
+
+extension BleepSpan {
+    /// Sorted, with overlapping or touching spans merged (their kinds joined by `+`, sorted).
+    public static func merged(_ spans: [BleepSpan]) -> [BleepSpan] {
         var merged: [BleepSpan] = []
-        for s in raw {
+        for s in spans.sorted(by: { ($0.startMs, $0.endMs) < ($1.startMs, $1.endMs) }) {
             if var last = merged.last, s.startMs <= last.endMs {
                 last.endMs = max(last.endMs, s.endMs)
-                let kinds = Set(last.kind.split(separator: "+").map(String.init) + [s.kind])
+                let kinds = Set(last.kind.split(separator: "+").map(String.init) + s.kind.split(separator: "+").map(String.init))
                 last.kind = kinds.sorted().joined(separator: "+")
                 merged[merged.count - 1] = last
             } else {

@@ -122,19 +122,23 @@ extension Vault {
         }
     }
 
-    /// The newest transcript linked to `media` that the officer can read, parsed.
-    func linkedTranscript(of media: String, by officer: Identity) throws -> (id: String, timeline: WordTimeline)? {
+    /// Every transcript linked to `media` that the officer can read, parsed, oldest first.
+    /// All of them place bleeps: a later transcript that leaves a name out (by mistake or
+    /// on purpose) cannot unbleep what an earlier one found.
+    func linkedTranscripts(of media: String, by officer: Identity) throws -> [(id: String, timeline: WordTimeline)] {
         let linked = try store.read { db in
             try objects(db, types: [.record], readableBy: officer).filter { $0.metadata?.transcriptOf == media }
         }
-        guard let t = linked.last, let name = t.metadata?.fileName else { return nil }
-        let opened = try access(id: t.id, identity: officer, action: "approve")
-        guard let text = String(bytes: try decryptSmall(opened), encoding: .utf8) else {
-            throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript is not UTF-8 text")
-        }
-        let ext = name.lastIndex(of: ".").map { String(name[name.index(after: $0)...]) } ?? ""
-        do { return (t.id, try WordTimeline.parse(text, fileExtension: ext)) } catch {
-            throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript does not parse: \(error)")
+        return try linked.map { t in
+            let opened = try access(id: t.id, identity: officer, action: "approve")
+            guard let text = String(bytes: try decryptSmall(opened), encoding: .utf8) else {
+                throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript is not UTF-8 text")
+            }
+            let name = t.metadata?.fileName ?? ""
+            let ext = name.lastIndex(of: ".").map { String(name[name.index(after: $0)...]) } ?? ""
+            do { return (t.id, try WordTimeline.parse(text, fileExtension: ext)) } catch {
+                throw VaultError.badData(object: "record \(t.id)", hint: "the linked transcript does not parse: \(error)")
+            }
         }
     }
 
@@ -173,45 +177,47 @@ extension Vault {
             throw VaultError.usage("\(object) is a recording: give --range hh:mm:ss-hh:mm:ss (the clip to approve)")
         }
         let (from, to) = range ?? (0, 0)
-        var timeline: WordTimeline?
-        var transcriptID: String?
-        if kind != .image {
-            if let linked = try linkedTranscript(of: recordID, by: officer) {
-                (transcriptID, timeline) = (linked.id, linked.timeline)
-            } else if !approval.noTranscriptCheck {
-                try store.write { db in
-                    try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "no-transcript",
-                               .refused(object: object, reason: "it has no linked transcript, so the names said in it cannot be checked",
-                                        hint: "seal its transcript with `safehouse seal T --of \(recordID) …`, or pass --no-transcript-check to approve it unchecked (recorded in the provenance)"))
-                }
+        let linked = kind == .image ? [] : try linkedTranscripts(of: recordID, by: officer)
+        if kind != .image, linked.isEmpty, !approval.noTranscriptCheck {
+            try store.write { db in
+                try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "no-transcript",
+                           .refused(object: object, reason: "it has no linked transcript, so the names said in it cannot be checked",
+                                    hint: "seal its transcript with `safehouse seal T --of \(recordID) …`, or pass --no-transcript-check to approve it unchecked (recorded in the provenance)"))
             }
         }
         let subjects = try approvalSubjects(opened, recordID: recordID, by: officer)
         var spans: [BleepSpan] = []
         var cues: [Cue] = []
-        var mentioned = opened.metadata.subject.map { [$0] } ?? []
+        var mentioned = Set(opened.metadata.subject.map { [$0] } ?? [])
         var unknownAccepted: Int?
-        let margin = (timeline?.estimated ?? false) ? Self.estimatedMarginMs : Self.measuredMarginMs
-        if let timeline {
+        let estimated = linked.contains { $0.timeline.estimated }
+        let margin = estimated ? Self.estimatedMarginMs : Self.measuredMarginMs
+        if !linked.isEmpty {
             let redactor: Redactor
             do { redactor = try Redactor(subjects: subjects.subjects) } catch {
                 throw VaultError.badData(object: "subjects", hint: "\(error)")
             }
-            // Spans over the whole recording, then cut to the clip: a name said across the
-            // clip's start is bleeped in the part that is in the clip.
-            spans = redactor.bleepSpans(timeline, marginMs: margin).compactMap { s in
-                let a = max(s.startMs, from), b = min(s.endMs, to)
-                return b > a ? BleepSpan(startMs: a - from, endMs: b - from, kind: s.kind) : nil
-            }
-            let clipWords = timeline.clipped(fromMs: from, toMs: to).transcript()
-            if !clipWords.cues.isEmpty {
+            for (k, l) in linked.enumerated() {
+                // Spans over the whole recording, then cut to the clip: a name said across the
+                // clip's start is bleeped in the part that is in the clip.
+                spans += redactor.bleepSpans(l.timeline, marginMs: l.timeline.estimated ? Self.estimatedMarginMs : Self.measuredMarginMs).compactMap { s in
+                    let a = max(s.startMs, from), b = min(s.endMs, to)
+                    return b > a ? BleepSpan(startMs: a - from, endMs: b - from, kind: s.kind) : nil
+                }
+                // Every linked transcript is redacted fail closed (consent, leak check, unknown
+                // names); the newest is the excerpt's transcript.
+                let clipWords = l.timeline.clipped(fromMs: from, toMs: to).transcript()
+                guard !clipWords.cues.isEmpty else { continue }
                 let r = try redactForApproval(clipWords, subjects: subjects, opened: opened, recordID: recordID,
                                               acceptUnknownNames: acceptUnknownNames, by: officer)
-                cues = SubtitleTiming.normalized(r.result.transcript.cues, followedBy: to - from)
-                mentioned = r.mentioned
-                unknownAccepted = r.unknownAccepted
+                mentioned.formUnion(r.mentioned)
+                if let n = r.unknownAccepted { unknownAccepted = max(unknownAccepted ?? 0, n) }
+                if k == linked.count - 1 { cues = SubtitleTiming.normalized(r.result.transcript.cues, followedBy: to - from) }
             }
+            spans = BleepSpan.merged(spans)
         }
+        let transcriptID = linked.last?.id
+        let timeline = linked.last?.timeline
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
@@ -255,7 +261,7 @@ extension Vault {
             policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
             lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
             unknownNamesAccepted: unknownAccepted, media: kind.rawValue, transcriptRecord: transcriptID,
-            wordTiming: timeline.map { $0.estimated ? "estimated" : "measured" },
+            wordTiming: timeline.map { _ in estimated ? "estimated" : "measured" },
             transcriptCheck: kind != .image && timeline == nil ? "skipped" : nil,
             bleeps: kind == .image ? nil : spans, bleepMarginMs: timeline == nil ? nil : margin,
             bleep: probe.hasAudio ? approval.bleep.rawValue : nil, voice: probe.hasAudio ? approval.voice.rawValue : nil,
@@ -263,7 +269,7 @@ extension Vault {
             ffmpeg: ffmpegVersion)
         let info = MediaInfo(kind: kind, container: kind == .image ? "png" : "matroska", hasVideo: probe.hasVideo, hasAudio: probe.hasAudio && kind != .image,
                              durationMs: kind == .image ? nil : end - from, width: probe.hasVideo ? probe.width : nil, height: probe.hasVideo ? probe.height : nil)
-        var payload = ExcerptPayload(format: provenance.format, cues: cues, pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
+        var payload = ExcerptPayload(format: provenance.format, cues: cues, pseudonyms: mentioned.sorted(), provenance: provenance)
         payload.media = info
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let prefix = MediaExcerptBody.prefix(payload: [UInt8](try enc.encode(payload)))
