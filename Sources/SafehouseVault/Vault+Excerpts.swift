@@ -236,7 +236,10 @@ extension Vault {
 
     /// Inserts an approved excerpt whose body is already named, with its audit entry; the body
     /// is removed if the transaction refuses.
-    func commitExcerpt(_ header: RecordHeader, recordID: String, mentioned: [String], lexiconHash: String, by officer: Identity) throws {
+    /// - Parameter extraObjects: more objects for the audit entry (a media approve: how many
+    ///   plaintext bytes of the source were decrypted).
+    func commitExcerpt(_ header: RecordHeader, recordID: String, mentioned: [String], lexiconHash: String, by officer: Identity,
+                       extraObjects: [String] = []) throws {
         let object = "record \(recordID)"
         do {
             try beforeApproveCommits?()
@@ -255,7 +258,7 @@ extension Vault {
                                .refused(object: object, reason: "the subjects changed while the excerpt was redacted", hint: "approve again"))
                 }
                 try insertObject(db, header)
-                try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText], outcome: .ok)
+                try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText] + extraObjects, outcome: .ok)
             }
         } catch { unlink(bodyPath(header)); throw error }
     }

@@ -81,11 +81,14 @@ extension Vault {
     }
 
     /// Runs ffmpeg/ffprobe on a fresh endpoint, which is closed when the tool is done.
-    private func withEndpoint<T>(_ opened: OpenedObject, fd: Int32, leaves: [UInt8], _ body: (LoopbackSource) throws -> T) throws -> T {
+    /// - Parameter served: plaintext bytes the endpoint sent are added to it.
+    private func withEndpoint<T>(_ opened: OpenedObject, fd: Int32, leaves: [UInt8], served: inout UInt64,
+                                 _ body: (LoopbackSource) throws -> T) throws -> T {
         let ep = try sourceEndpoint(opened, fd: fd, leaves: leaves)
         let result: T
         do { result = try body(ep) } catch { ep.stop(); throw ep.error ?? error }
         ep.stop()
+        served += ep.bytesServed
         if let e = ep.error { throw e }
         return result
     }
@@ -149,7 +152,8 @@ extension Vault {
         guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
         let leaves = try verifiedLeaves(opened.header, fd: fd)
-        let probe = try withEndpoint(opened, fd: fd, leaves: leaves) { ep -> MediaProbe in
+        var served: UInt64 = 0
+        let probe = try withEndpoint(opened, fd: fd, leaves: leaves, served: &served) { ep -> MediaProbe in
             var out: [UInt8] = []
             try FFmpeg.run("ffprobe", ["-protocol_whitelist", FFmpeg.protocols] + MediaProbe.arguments + [ep.url], object: object) {
                 out = try FFmpeg.readAll($0, limit: 1 << 20)
@@ -205,7 +209,7 @@ extension Vault {
         let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
         var staged: StagedObject?
         do {
-            try withEndpoint(opened, fd: fd, leaves: leaves) { ep in
+            try withEndpoint(opened, fd: fd, leaves: leaves, served: &served) { ep in
                 let args = kind == .image ? MediaPlan.photoArguments(url: ep.url, graph: graph)
                     : MediaPlan.clipArguments(url: ep.url, fromMs: from, durationMs: end - from, graph: graph, probe: probe)
                 try FFmpeg.run("ffmpeg", args, object: object) { out in
@@ -220,7 +224,9 @@ extension Vault {
         }
         try staged.output.flush()
         try staged.output.commit(overwrite: false, as: bodyPath(staged.header))
-        try commitExcerpt(staged.header, recordID: recordID, mentioned: payload.pseudonyms, lexiconHash: provenance.lexiconHash, by: officer)
+        // How much of the original was decrypted (random access: a clip reads about its share).
+        try commitExcerpt(staged.header, recordID: recordID, mentioned: payload.pseudonyms, lexiconHash: provenance.lexiconHash, by: officer,
+                          extraObjects: ["source-bytes:\(served)/\(opened.header.plaintextLength)"])
         return staged.header.idText
     }
 

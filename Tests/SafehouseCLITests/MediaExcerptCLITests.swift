@@ -346,6 +346,24 @@ struct MediaExcerptCLITests {
         #expect(check.status == 0, "\(check)")
     }
 
+    @Test("random access: a 5 s clip of a 10-minute recording decrypts a small part of it (the audit entry says how much)")
+    func randomAccess() throws {
+        let t = try Sandbox(); defer { t.remove() }
+        try t.requireMediaTools()
+        try t.makeTeam()
+        try t.mustTool(["sox", "-n", "-r", "16000", "-b", "16", "-c", "1", t.file("long.wav"), "synth", "600", "sine", "300", "vol", "0.3"])
+        let rec = try t.sealFile("long.wav")
+        let e = try t.approve(rec, extra: ["--range", "00:05:00-00:05:05", "--no-transcript-check"])
+        let log = try t.run(["audit", "log", "--json", "--vault", t.file("hq")])
+        let entry = try #require(log.stdoutLines.last { $0.contains("\"approve\"") && $0.contains(e) }, "\(log)")
+        let counts = try #require(entry.components(separatedBy: "source-bytes:").last?.split(separator: "\"").first?
+            .replacingOccurrences(of: "\\", with: "").split(separator: "/").compactMap { UInt64($0) })
+        try #require(counts.count == 2, "\(entry)")
+        #expect(counts[1] == 19_200_044 && counts[0] > 160_000 && counts[0] < counts[1] / 4, "decrypted \(counts[0]) of \(counts[1]) bytes")
+        try t.exportOut(e, "five.wav")
+        #expect(try t.read("five.wav").count == 44 + 5 * 32_000)
+    }
+
     @Test("seal --of: a transcript that does not parse is 65, a missing recording 66, a recording as transcript 64")
     func sealOfErrors() throws {
         let t = try Sandbox(); defer { t.remove() }

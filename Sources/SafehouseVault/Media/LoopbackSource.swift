@@ -29,7 +29,7 @@ final class LoopbackSource: @unchecked Sendable {
     /// The URL to give ffmpeg; it holds the token, so it is never logged.
     var url: String { "http://127.0.0.1:\(port)/\(token)/media" }
 
-    /// Plaintext bytes sent so far (for the benchmark and the audit).
+    /// Plaintext bytes decrypted for clients so far (for the audit entry).
     var bytesServed: UInt64 { lock.lock(); defer { lock.unlock() }; return served }
 
     /// An authentication failure while serving (the source was tampered with), if any.
@@ -77,11 +77,17 @@ final class LoopbackSource: @unchecked Sendable {
             var tv = timeval(tv_sec: 30, tv_usec: 0)
             setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            // A small send buffer: a client that reads a little and hangs up (ffmpeg probing,
+            // then seeking) has not made us decrypt megabytes it never reads.
+            var buf: Int32 = 256 << 10
+            setsockopt(c, SOL_SOCKET, SO_SNDBUF, &buf, socklen_t(MemoryLayout<Int32>.size))
             group.enter()
             let t = Thread { [self] in handle(c); close(c); group.leave() }
             t.start()
         }
     }
+
+    static let window: UInt64 = 256 << 10
 
     /// The client went away: not an error of ours.
     private struct ClientGone: Error {}
@@ -141,9 +147,18 @@ final class LoopbackSource: @unchecked Sendable {
         do {
             try send(fd, head)
             guard parts[0] == "GET", count > 0 else { return }
-            try serve(start, count) { batch in
-                try self.send(fd, batch)
-                self.lock.lock(); self.served += UInt64(batch.count); self.lock.unlock()
+            // In windows of 256 KiB (4 chunks, aligned): a client that reads a little and
+            // hangs up stops the decryption within a window.
+            var pos = start
+            let end = start + count
+            while pos < end {
+                let next = min(end, (pos / Self.window + 1) * Self.window)
+                try serve(pos, next - pos) { batch in
+                    // Counted as decrypted, whether or not the client reads it all.
+                    self.lock.lock(); self.served += UInt64(batch.count); self.lock.unlock()
+                    try self.send(fd, batch)
+                }
+                pos = next
             }
         } catch is ClientGone {
         } catch {
