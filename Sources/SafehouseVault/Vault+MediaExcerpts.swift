@@ -155,7 +155,7 @@ extension Vault {
         var served: UInt64 = 0
         let probe = try withEndpoint(opened, fd: fd, leaves: leaves, served: &served) { ep -> MediaProbe in
             var out: [UInt8] = []
-            try FFmpeg.run("ffprobe", ["-protocol_whitelist", FFmpeg.protocols] + MediaProbe.arguments + [ep.url], object: object) {
+            try FFmpeg.run("ffprobe", FFmpeg.inputOptions + MediaProbe.arguments + [ep.url], object: object) {
                 out = try FFmpeg.readAll($0, limit: 1 << 20)
             }
             return MediaProbe.parse(out)

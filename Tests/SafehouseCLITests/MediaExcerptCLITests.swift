@@ -383,4 +383,30 @@ struct MediaExcerptCLITests {
         let ok = try seal("ok.srt", of: media)
         #expect(ok.status == 0 && isRecordID(ok.stdout.trimmingCharacters(in: .newlines)), "\(ok)")
     }
+
+    @Test("a playlist sealed as a recording cannot make ffmpeg fetch anything: refused, no excerpt")
+    func playlistRefused() throws {
+        let t = try Sandbox(); defer { t.remove() }
+        try t.requireMediaTools()
+        try t.makeTeam()
+        // A listener the playlist points at: nothing may connect to it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET); addr.sin_port = 0; addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 4)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        defer { close(fd) }
+        let port = UInt16(bigEndian: addr.sin_port)
+        try Data("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:\(port)/segment.ts\n#EXT-X-ENDLIST\n".utf8)
+            .write(to: URL(fileURLWithPath: t.file("trap.mp4")))
+        let rec = try t.sealFile("trap.mp4", kind: "coverage")
+        let r = try t.run(["approve", rec, "--range", "00:00:00-00:00:01", "--no-transcript-check", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status != 0 && r.stdout.isEmpty, "\(r)")
+        _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        #expect(accept(fd, nil, nil) < 0, "ffmpeg connected to the host the playlist named")
+        let list = try t.run(["list", "--json", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(!list.stdout.contains("\"excerpt\""), "\(list)")
+    }
 }

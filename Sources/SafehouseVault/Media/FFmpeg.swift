@@ -5,11 +5,18 @@ import Foundation
 ///
 /// The child gets an environment of `PATH` and `LC_ALL` only (no `http_proxy`, which would
 /// send the loopback URL — token and plaintext — to a proxy), no core dumps (the limit is
-/// inherited from the hardened parent), and `-protocol_whitelist` limits what an input may
-/// open (a hostile playlist or reference file cannot reach other files or hosts).
+/// inherited from the hardened parent), and `-protocol_whitelist` / `-format_whitelist`
+/// limit what an input may open (a hostile playlist or reference file cannot reach other files or hosts).
 enum FFmpeg {
     /// What ffmpeg may open for an input: our loopback endpoint, or its standard input.
     static let protocols = "http,tcp,pipe"
+    /// The demuxers a source may use: media files only, so that a playlist or concat list
+    /// sealed as a recording cannot make ffmpeg fetch anything else (HLS segments on another
+    /// host, say) — `protocols` alone would let it reach any host over tcp.
+    static let formats = "mov,mp4,m4a,3gp,matroska,webm,wav,w64,flac,mp3,ogg,aac,aiff,avi,mpegts,jpeg_pipe,png_pipe,webp_pipe,tiff_pipe,bmp_pipe,image2"
+    /// The input options every source read gets (a stalled read fails after 30 s instead of
+    /// hanging the approve).
+    static let inputOptions = ["-protocol_whitelist", protocols, "-format_whitelist", formats, "-rw_timeout", "30000000"]
 
     /// The absolute path of a tool on `PATH`.
     static func path(_ tool: String) throws -> String {

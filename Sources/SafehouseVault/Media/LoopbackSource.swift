@@ -120,7 +120,7 @@ final class LoopbackSource: @unchecked Sendable {
         guard parts.count == 3, parts[0] == "GET" || parts[0] == "HEAD" else {
             try? send(fd, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); return
         }
-        guard parts[1] == "/\(token)/media" else {
+        guard Self.sameBytes(Array(parts[1].utf8), Array("/\(token)/media".utf8)) else {
             try? send(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); return
         }
         var start: UInt64 = 0, last: UInt64 = length == 0 ? 0 : length - 1
@@ -164,6 +164,14 @@ final class LoopbackSource: @unchecked Sendable {
         } catch {
             lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
         }
+    }
+
+    /// Equal lengths and bytes, in time that does not depend on where they differ.
+    private static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var d: UInt8 = 0
+        for i in a.indices { d |= a[i] ^ b[i] }
+        return d == 0
     }
 
     private static func headerEnd(_ b: [UInt8]) -> Int? {

@@ -64,7 +64,7 @@ enum MediaPlan {
     /// ffmpeg arguments that cut `[fromMs, fromMs+durationMs)` of `url`, apply the graph and
     /// write Matroska (FLAC audio, H.264 picture) to standard output.
     static func clipArguments(url: String, fromMs: Int, durationMs: Int, graph: String, probe: MediaProbe) -> [String] {
-        var a = ["-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", FFmpeg.protocols,
+        var a = ["-nostdin", "-hide_banner", "-loglevel", "error"] + FFmpeg.inputOptions + [
                  "-ss", MediaClock.seconds(fromMs), "-i", url, "-t", MediaClock.seconds(durationMs), "-filter_complex", graph]
         if probe.hasVideo { a += ["-map", "[v]"] + videoCodec }
         if probe.hasAudio { a += ["-map", "[a]", "-c:a", "flac"] }
@@ -73,7 +73,7 @@ enum MediaPlan {
 
     /// ffmpeg arguments for a photo: the first picture, boxes blurred, written as PNG.
     static func photoArguments(url: String, graph: String) -> [String] {
-        ["-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", FFmpeg.protocols, "-i", url,
+        ["-nostdin", "-hide_banner", "-loglevel", "error"] + FFmpeg.inputOptions + ["-i", url,
          "-filter_complex", graph, "-map", "[v]", "-frames:v", "1", "-c:v", "png"] + strip + ["-f", "image2pipe", "pipe:1"]
     }
 
