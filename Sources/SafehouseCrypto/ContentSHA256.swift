@@ -2,9 +2,10 @@ internal import COpenSSL
 
 /// SHA-256 from OpenSSL's libcrypto, which uses the CPU's SHA extensions (about
 /// twice libsodium's BLAKE2b here): the hash of record body chunks (body format
-/// v2, Docs/FORMAT.md). Only public data goes through it (ciphertext and hashes);
-/// libsodium remains the only library that encrypts, and `SHA256` (libsodium)
-/// stays the hash of the audit Merkle tree.
+/// v2, Docs/FORMAT.md) and the plaintext content digest behind seal tags and
+/// `--remove-original`'s check (held in memory only; `EVP_MD_CTX_free` wipes the
+/// state). libsodium remains the only library that encrypts, and `SHA256`
+/// (libsodium) stays the hash of the audit Merkle tree.
 public final class ContentSHA256 {
     /// Digest bytes.
     public static let bytes = 32

@@ -92,14 +92,6 @@ final class StandardOutputSink {
     static func writeAll(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try writeAll($0) } }
 
     static func writeAll(_ buffer: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < buffer.count {
-            let n = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + off, buffer.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: "standard output", detail: String(cString: strerror(errno)))
-            }
-            off += n
-        }
+        try PosixIO.write(STDOUT_FILENO, buffer, object: "standard output")
     }
 }

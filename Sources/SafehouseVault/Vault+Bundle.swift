@@ -130,9 +130,8 @@ extension Vault {
         var left = length
         while left > 0 {
             let want = Int(min(UInt64(buf.count), left))
-            guard try BodyCodec.readFully(fd, into: buf, count: want, object: "record \(rid)") == want else {
-                throw VaultError.badData(object: "record \(rid)", hint: "its encrypted body is truncated")
-            }
+            try PosixIO.readExactly(fd, into: buf.first(want), object: "record \(rid)",
+                                    truncated: .badData(object: "record \(rid)", hint: "its encrypted body is truncated"))
             try out.write(UnsafeRawBufferPointer(rebasing: buf[0..<want]))
             left -= UInt64(want)
             copied(UInt64(want))
@@ -407,8 +406,7 @@ final class StreamReader {
         buffer.removeFirst(pos); pos = 0
         var chunk = [UInt8](repeating: 0, count: max(n - buffer.count, 1 << 20))
         while buffer.count < n {
-            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if got < 0 { if errno == EINTR { continue }; throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
+            let got = try chunk.withUnsafeMutableBytes { try PosixIO.read(fd, into: $0, object: object) }
             if got == 0 { throw VaultError.badData(object: object, hint: "the bundle is truncated") }
             buffer.append(contentsOf: chunk[0..<got])
         }
@@ -431,7 +429,7 @@ final class StreamReader {
     func atEnd() throws -> Bool {
         if pos < buffer.count { return false }
         var c: UInt8 = 0
-        return read(fd, &c, 1) == 0
+        return try withUnsafeMutableBytes(of: &c) { try PosixIO.read(fd, into: $0, object: object) } == 0
     }
 }
 

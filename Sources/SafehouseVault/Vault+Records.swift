@@ -95,15 +95,8 @@ extension Vault {
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
         let cipher = try ChunkCipher(key: bodyKey, hashing: .sha256(objectID: id))
         let out = try newBodyOutput(for: object)
-        let sealed: BodyCodec.Sealed
-        if case .file(let fd) = source {
-            // The common case, and the one that matters for speed: every core, positional I/O.
-            sealed = try ParallelBody.encrypt(inputFD: fd, length: length, cipher: cipher, output: out, object: object,
-                                              digest: digest, progress: progress)
-        } else {
-            sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
-                                           hashPlaintext: digest, progress: progress)
-        }
+        let sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
+                                           digest: digest, progress: progress)
         let header = try signedHeader(type: type, id: id, recordKey: recordKey, chunkSize: cipher.chunkSize, length: length,
                                       bodyHash: sealed.bodyHash, metadata: metadata, recipients: recipients, signer: signer, label: label)
         return StagedObject(header: header, output: out, content: sealed.content, recordKey: recordKey, leaves: sealed.leaves)
@@ -226,7 +219,7 @@ extension Vault {
         defer { close(fd) }
         let h = ContentDigest()
         try BodyCodec.decrypt(from: fd, header: header, cipher: try header.cipher(key: bodyKey),
-                              object: "record \(header.idText)", progress: nil) { h.update($0) }
+                              to: .ordered { h.update($0) }, object: "record \(header.idText)", progress: nil)
         guard h.finalize() == expectedPlainHash else {
             throw VaultError.io(object: "record \(header.idText)", detail: "verification after sealing failed; the original was kept")
         }
@@ -237,15 +230,16 @@ extension Vault {
     static func removeOriginal(path: String, size: UInt64) throws {
         let fd = Foundation.open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.io(object: path, detail: "cannot open the original to remove it") }
+        defer { close(fd) }
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         var left = size
         while left > 0 {
+            // A failed overwrite keeps the file and says so, rather than unlinking it half-overwritten as if done.
             let n = Int(min(UInt64(zeros.count), left))
-            let w = zeros.withUnsafeBytes { write(fd, $0.baseAddress!, n) }
-            if w <= 0 { break }
-            left -= UInt64(w)
+            try zeros.withUnsafeBytes { try PosixIO.write(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n]), object: path) }
+            left -= UInt64(n)
         }
-        fsync(fd); close(fd)
+        guard fsync(fd) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
         guard unlink(path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
     }
 
@@ -314,8 +308,8 @@ extension Vault {
         let fd = Foundation.open(bodyPath(opened.header), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
-        try ParallelBody.decrypt(inputFD: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
-                                 output: out, object: "record \(id)", progress: progress)
+        try BodyCodec.decrypt(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
+                              to: .file(out), object: "record \(id)", progress: progress)
         try out.flush()  // a failing disk fails the command before the log says "ok"
         try store.write { db in try appendAudit(db, actor: identity, action: "open", objects: [id], outcome: .ok) }
         try out.commit(overwrite: overwrite)
@@ -399,7 +393,7 @@ extension Vault {
         guard fd >= 0 else { throw VaultError.badData(object: "record \(id)", hint: "its encrypted body file is missing; run `safehouse check`") }
         defer { close(fd) }
         try BodyCodec.decrypt(from: fd, header: opened.header, cipher: try opened.header.cipher(key: opened.bodyKey),
-                              object: "record \(id)", progress: progress, sink: sink)
+                              to: .ordered(sink), object: "record \(id)", progress: progress)
     }
 
     /// Decrypts a small object (subject sheet entry, excerpt) into memory.

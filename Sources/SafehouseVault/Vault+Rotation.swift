@@ -27,41 +27,15 @@ extension Vault {
         guard fd >= 0 else { throw VaultError.badData(object: object, hint: "its encrypted body file is missing") }
         defer { close(fd) }
         let out = try newBodyOutput(for: object)
-        let oldHash = BodyHasher(version: old.version), newHash = BodyHasher(version: RecordHeader.currentVersion)
-        let full = Int(old.chunkSize) + ChunkCipher.tagBytes
-        let batch = full * BodyCodec.chunksPerBatch
-        let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: batch, alignment: 64)
-        let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(old.chunkSize) * BodyCodec.chunksPerBatch, alignment: 64)
-        let outBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: batch, alignment: 64)
-        defer { plain.initializeMemory(as: UInt8.self, repeating: 0); inBuf.deallocate(); plain.deallocate(); outBuf.deallocate() }
-        let total = old.ciphertextLength
-        var done: UInt64 = 0, index: UInt64 = 0
-        repeat {
-            let want = Int(min(UInt64(batch), total - done))
-            guard try BodyCodec.readFully(fd, into: inBuf, count: want, object: object) == want else {
-                throw VaultError.badData(object: object, hint: "the encrypted body is truncated")
-            }
-            let last = done + UInt64(want) == total
-            let hashes: [[UInt8]]
-            do { hashes = try oldBody.open(input: UnsafeRawBufferPointer(rebasing: inBuf[0..<want]), output: plain, firstIndex: index, containsLast: last) } catch {
-                throw VaultError.badData(object: object, hint: "the record is damaged or was tampered with")
-            }
-            oldHash.add(hashes)
-            let n = want - hashes.count * ChunkCipher.tagBytes
-            newHash.add(newBody.seal(input: UnsafeRawBufferPointer(rebasing: plain[0..<n]), output: outBuf, firstIndex: index, containsLast: last))
-            try out.write(UnsafeRawBufferPointer(rebasing: outBuf[0..<want]))
-            done += UInt64(want); index += UInt64(hashes.count)
-            if last { break }
-        } while true
-        guard oldHash.finalize() == old.bodyHash else { throw VaultError.badData(object: object, hint: "the body does not match its signed header") }
+        let body = try BodyCodec.reencrypt(from: fd, header: old, oldCipher: oldBody, newCipher: newBody, to: out, object: object)
         let nonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let meta = try XChaCha20Poly1305.seal(try opened.metadata.encoded(), key: metaKey, nonce: nonce, ad: RecordHeader.metaAD(type: old.type, id: old.id))
         let unsigned = RecordHeader(type: old.type, id: old.id, chunkSize: old.chunkSize, plaintextLength: old.plaintextLength, label: old.nextLabel,
                                     slots: try Self.makeSlots(id: old.id, recordKey: newKey, recipients: recipients),
-                                    metaNonce: nonce, metaCiphertext: meta, bodyHash: newHash.finalize(), signer: signer.fingerprint, signature: [])
+                                    metaNonce: nonce, metaCiphertext: meta, bodyHash: body.bodyHash, signer: signer.fingerprint, signature: [])
         let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
         try out.commit(overwrite: false, as: bodyPath(header))
-        return (header, newHash.leaves)
+        return (header, body.leaves)
     }
 
     /// Objects holding a key slot for `member`.

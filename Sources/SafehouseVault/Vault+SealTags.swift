@@ -5,7 +5,7 @@ import SafehouseCrypto
 /// Duplicate detection at seal without an oracle for a seizer.
 ///
 /// The `seal_tags` table holds, per record sealed from a file, a tag
-/// `T = BLAKE2b-256_K("safehouse seal-tag v1" ‖ vault id ‖ ContentDigest)` and a
+/// `T = BLAKE2b-256_K("safehouse seal-tag v2" ‖ vault id ‖ ContentDigest)` and a
 /// binding `B = BLAKE2b-256_K("safehouse seal-bind v1" ‖ T ‖ record id)`, where
 /// `K` is the sealer's seal-tag key (a subkey of its secret seed; see
 /// `Identity.sealTag`). Without the unlocked key nobody can compute `T` for a
@@ -14,7 +14,10 @@ import SafehouseCrypto
 /// `B` ties a tag to its record, so moving tag rows between records (to make a
 /// batch skip a file as "already sealed" under the wrong id) is noticed.
 extension Vault {
-    static let sealTagDomain = Array("safehouse seal-tag v1".utf8)
+    /// v2: over the SHA-256 content digest. Tags of v1 (BLAKE2b digest, written
+    /// only by the first release with seal tags) never match, so a file sealed
+    /// then is sealed again once; the v1 rows stay bound to their records.
+    static let sealTagDomain = Array("safehouse seal-tag v2".utf8)
     static let sealBindDomain = Array("safehouse seal-bind v1".utf8)
 
     /// The sealer's tag of a file whose plaintext has this `ContentDigest`.

@@ -38,8 +38,8 @@ struct ChangingInputTests {
         return (p.terminationStatus, String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self))
     }
 
-    /// Whole batches go to disk with O_DIRECT by default; `SAFEHOUSE_DIRECT=0`
-    /// writes through the page cache. Both must give the same bytes back, for a
+    /// Writes go through the page cache by default; `SAFEHOUSE_DIRECT=1` writes
+    /// whole batches with O_DIRECT. Both must give the same bytes back, for a
     /// size whose last batch is unaligned and a range across a batch border.
     @Test(arguments: ["1", "0"])
     func bothWritePathsRoundTrip(direct: String) throws {

@@ -35,6 +35,27 @@ struct CompletionAndManualTests {
         #expect(readme.contains("safehouse --generate-completion-script \(shell)"), "README says how to install the \(shell) completions")
     }
 
+    /// argument-parser derives a missing `commandName` with `String(describing:)`, a
+    /// runtime conformance scan that was a quarter of a 1 MiB seal's CPU time
+    /// (issue 17): every command names itself.
+    @Test func everyCommandConfigurationNamesItsCommand() throws {
+        let dir = CLI.repoRoot.appendingPathComponent("Sources/safehouse")
+        let files = try #require(FileManager.default.enumerator(atPath: dir.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var configurations = 0
+        for f in files {
+            let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
+            var rest = Substring(text)
+            while let r = rest.range(of: "CommandConfiguration(") {
+                // The first argument: argument-parser's own order puts commandName first.
+                let args = rest[r.upperBound...].drop { $0 == " " || $0 == "\n" }
+                #expect(args.hasPrefix("commandName:"), "\(f): a CommandConfiguration without commandName")
+                configurations += 1
+                rest = rest[r.upperBound...]
+            }
+        }
+        #expect(configurations >= 50)
+    }
+
     @Test func theManPageListsEverySubcommand() throws {
         let sb = try Sandbox()
         defer { sb.remove() }

@@ -53,10 +53,10 @@ struct DirectWriteTests {
     }
 
     @Test func batchesStayNearTwoMiBWhateverTheChunkSize() {
-        #expect(ParallelBody.batchChunks(64 << 10) == 32)
-        #expect(ParallelBody.batchChunks(1 << 20) == 2)
-        #expect(ParallelBody.batchChunks(16 << 20) == 1)
-        #expect(ParallelBody.batchChunks(1000) == 32)
+        #expect(BodyEngine.batchChunks(64 << 10) == 32)
+        #expect(BodyEngine.batchChunks(1 << 20) == 2)
+        #expect(BodyEngine.batchChunks(16 << 20) == 1)
+        #expect(BodyEngine.batchChunks(1000) == 32)
     }
 
     @Test func theFileSystemsAlignmentIsReadNotAssumed() throws {

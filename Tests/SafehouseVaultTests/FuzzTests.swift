@@ -431,37 +431,51 @@ extension FuzzTests {
     }
 }
 
-@Suite("Regression: the batch pipeline never deadlocks on a failed write")
+@Suite("Regression: the body engine never deadlocks on a failed write or a failed batch")
 struct PipelineFailureTests {
-    /// Found by the 2 MiB tmpfs test: when the writer failed between the main loop's
-    /// failure check and the reader's, the reader stopped without handing back its
-    /// slot and `seal` hung for ever on a full disk. The slow first transform parks
-    /// the reader, and the instant write failure races its wake-up.
-    @Test("a write failure at batch 0 ends the run with the error, 300 times")
-    func writeFailureDoesNotHang() {
+    /// Found by the 2 MiB tmpfs test in the old pipeline: when the writer failed
+    /// between two stages' failure checks, a stage stopped without handing back
+    /// its slot and `seal` hung for ever on a full disk. A slow first batch parks
+    /// one worker while the writer fails at once; then a worker fails instead.
+    @Test("a sink failure, or a work failure in any batch, ends the run with that error, 300 times each")
+    func failuresDoNotHang() {
         struct DiskFull: Error {}
+        struct BadBatch: Error {}
         let done = DispatchSemaphore(value: 0)
         let results = Unchecked(NSMutableArray())
         Thread.detachNewThread {
-            for _ in 0..<300 {
-                let pipeline = BatchPipeline(inCapacity: 64, outCapacity: 64)
+            for run in 0..<600 {
+                let failingBatch = run % 7
                 do {
-                    try pipeline.run(batches: 3, read: { _, buf in buf.count }, transform: { k, input, _ in
+                    try BodyEngine.run(batches: 7, inCapacity: 64, outCapacity: 64,
+                                       output: .ordered { _ in if run < 300 { throw DiskFull() } }, hasher: nil) { k, _, _, _ in
                         if k == 0 { usleep(2000) }
-                        return input.count
-                    }, write: { _, _ in throw DiskFull() })
+                        if run >= 300 && k == failingBatch { throw BadBatch() }
+                        return .init(hashes: [], count: 64)
+                    }
                     results.value.add("no error")
                 } catch {
-                    results.value.add(error is DiskFull ? "ok" : "other")
+                    results.value.add((run < 300 ? error is DiskFull : error is BadBatch) ? "ok" : "other")
                 }
             }
             done.signal()
         }
-        guard done.wait(timeout: .now() + 30) == .success else {
-            Issue.record("BatchPipeline.run deadlocked after a failed write (\(results.value.count) runs finished)")
+        guard done.wait(timeout: .now() + 60) == .success else {
+            Issue.record("BodyEngine.run deadlocked after a failure (\(results.value.count) runs finished)")
             return
         }
-        #expect(results.value.allSatisfy { ($0 as? String) == "ok" }, "every run must end with the writer's error")
+        #expect(results.value.count == 600 && results.value.allSatisfy { ($0 as? String) == "ok" }, "every run must end with its error")
+    }
+
+    @Test("ordered output arrives in batch order however the workers finish")
+    func orderedOutputIsInOrder() throws {
+        let got = Unchecked(NSMutableArray())
+        try BodyEngine.run(batches: 40, inCapacity: 8, outCapacity: 8, output: .ordered { b in got.value.add(Int(b[0])) }, hasher: nil) { k, _, out, _ in
+            usleep(UInt32((k * 7919) % 5) * 1000)  // finish out of order
+            out[0] = UInt8(k)
+            return .init(hashes: [], count: 1)
+        }
+        #expect((got.value as? [Int]) == Array(0..<40))
     }
 }
 

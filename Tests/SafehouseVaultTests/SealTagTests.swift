@@ -120,3 +120,50 @@ struct SealTagTests {
         }
     }
 }
+
+/// The content digest behind seal tags and `--remove-original`, against FORMAT.md
+/// read by an independent implementation (Python's hashlib).
+@Suite("Content digest v2: FORMAT.md's SHA-256 construction")
+struct ContentDigestFormatTests {
+    static func python(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import hashlib, struct, sys
+            data = open(sys.argv[1], 'rb').read()
+            pieces = [hashlib.sha256(data[i:i + (2 << 20)]).digest() for i in range(0, len(data), 2 << 20)]
+            print(hashlib.sha256(b'safehouse content v2' + struct.pack('>Q', len(data)) + b''.join(pieces)).hexdigest())
+            """, path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        return String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("streamed in odd splits and taken by the sealing workers, equal to the document", arguments: [0, 1, 2 << 20, (2 << 20) * 2 + 12_345])
+    func matchesTheDocument(size: Int) throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = contentBytes(size, seed: size + 3)
+        let path = try writeFile(s, "in.bin", bytes)
+        let expected = try Self.python(path)
+        let streamed = ContentDigest()
+        var off = 0, step = 1
+        while off < bytes.count {
+            let n = min(step, bytes.count - off)
+            bytes[off..<off + n].withUnsafeBytes { streamed.update($0) }
+            off += n; step = step * 7 + 3
+        }
+        #expect(hexString(streamed.finalize()) == expected)
+        // The parallel sealer's one read pass (piece = batch, on the workers).
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let cipher = try ChunkCipher(key: try SecureBytes.random(count: 32), hashing: .sha256(objectID: Random.bytes(16)))
+        let out = try AtomicOutput(path: s.file("body"), overwrite: true)
+        let sealed = try BodyCodec.encrypt(from: .file(fd), length: UInt64(size), cipher: cipher, to: out, object: "test", digest: true, progress: nil)
+        #expect(sealed.content.map(hexString) == expected)
+    }
+}

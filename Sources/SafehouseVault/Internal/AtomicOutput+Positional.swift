@@ -16,44 +16,25 @@ extension AtomicOutput {
         if directFD >= 0, FaultInjection.writeLimit == nil, buffer.count > 0,
            Int(bitPattern: buffer.baseAddress) % Self.directMemoryAlignment == 0,
            offset % UInt64(directBlock) == 0, buffer.count % directBlock == 0 {
-            var off = 0
-            while off < buffer.count {
-                let n = Glibc.pwrite(directFD, buffer.baseAddress! + off, buffer.count - off, off_t(offset) + off_t(off))
-                if n < 0, errno == EINTR { continue }
-                if n < 0, errno == EINVAL {
-                    // The file system wants something else after all: buffered from here on.
-                    disableDirectWrites()
-                    break
-                }
-                if n < 0 { throw VaultError.io(object: errorName, detail: String(cString: strerror(errno))) }
-                if n == 0 { throw VaultError.io(object: errorName, detail: "the device accepted no bytes") }
-                off += n
+            do {
+                try PosixIO.write(directFD, buffer, at: offset)
+                return true
+            } catch where error.code == EINVAL {
+                // The file system wants something else after all: buffered from here on
+                // (rewriting any part that did go out is harmless: the same bytes).
+                disableDirectWrites()
+            } catch {
+                throw VaultError.io(object: errorName, detail: error.description)
             }
-            if off == buffer.count { return true }
-            try bufferedPwrite(UnsafeRawBufferPointer(rebasing: buffer[off...]), at: offset + UInt64(off))
-            return false
         }
         try bufferedPwrite(buffer, at: offset)
         return false
     }
 
     private func bufferedPwrite(_ buffer: UnsafeRawBufferPointer, at offset: UInt64) throws {
-        var off = 0
-        while off < buffer.count {
-            var want = buffer.count - off
-            if let limit = FaultInjection.writeLimit {
-                let at = offset + UInt64(off)
-                guard at < limit else { throw VaultError.io(object: errorName, detail: FaultInjection.noSpace) }
-                want = Int(min(UInt64(want), limit - at))
-            }
-            let n = Glibc.pwrite(fd, buffer.baseAddress! + off, want, off_t(offset) + off_t(off))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: errorName, detail: String(cString: strerror(errno)))
-            }
-            if n == 0 { throw VaultError.io(object: errorName, detail: "the device accepted no bytes") }
-            off += n
-        }
+        let allowed = FaultInjection.allowed(buffer.count, at: offset)
+        try PosixIO.write(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<allowed]), at: offset, object: errorName)
+        if allowed < buffer.count { throw VaultError.io(object: errorName, detail: FaultInjection.noSpace) }
     }
 
     /// Buffer alignment for direct writes: a page, at least what any device asks.

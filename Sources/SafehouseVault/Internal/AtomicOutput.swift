@@ -86,22 +86,10 @@ final class AtomicOutput {
 
     /// Writes all of `buffer`, retrying short writes.
     func write(_ buffer: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < buffer.count {
-            var want = buffer.count - off
-            if let limit = FaultInjection.writeLimit {
-                let at = bytesWritten + UInt64(off)
-                guard at < limit else { throw VaultError.io(object: errorName, detail: FaultInjection.noSpace) }
-                want = Int(min(UInt64(want), limit - at))
-            }
-            let n = Glibc.write(fd, buffer.baseAddress! + off, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: errorName, detail: String(cString: strerror(errno)))
-            }
-            off += n
-        }
-        bytesWritten += UInt64(buffer.count)
+        let allowed = FaultInjection.allowed(buffer.count, at: bytesWritten)
+        try PosixIO.write(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<allowed]), object: errorName)
+        bytesWritten += UInt64(allowed)
+        if allowed < buffer.count { throw VaultError.io(object: errorName, detail: FaultInjection.noSpace) }
     }
 
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
@@ -193,14 +181,8 @@ func readSmallFile(_ path: String, maxBytes: Int = 16 << 20) throws -> [UInt8] {
     guard fstat(fd, &st) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
     guard st.st_size <= maxBytes else { throw VaultError.badData(object: path, hint: "the file is larger than any valid one (\(maxBytes) bytes at most)") }
     var out = [UInt8](repeating: 0, count: Int(st.st_size))
-    var off = 0
-    while off < out.count {
-        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + off, $0.count - off) }
-        if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
-        if n == 0 { break }
-        off += n
-    }
-    return Array(out[0..<off])
+    let n = try out.withUnsafeMutableBytes { try PosixIO.read(fd, into: $0, object: path) }
+    return Array(out[0..<n])
 }
 
 /// Output that appears only complete, for CLI commands that stream (`redact`):
@@ -228,15 +210,9 @@ public final class StagedOutput {
         guard lseek(file.fd, 0, SEEK_SET) == 0 else { throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno))) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(file.fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "the stdout spool file", detail: String(cString: strerror(errno))) }
+            let n = try chunk.withUnsafeMutableBytes { try PosixIO.read(file.fd, into: $0, object: "the stdout spool file") }
             if n == 0 { break }
-            var off = 0
-            while off < n {
-                let w = chunk.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + off, n - off) }
-                if w < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "stdout", detail: String(cString: strerror(errno))) }
-                off += w
-            }
+            try chunk.withUnsafeBytes { try PosixIO.write(STDOUT_FILENO, UnsafeRawBufferPointer(rebasing: $0[0..<n]), object: "stdout") }
         }
     }
 

@@ -20,6 +20,12 @@ enum FaultInjection {
 
     static let noSpace = "No space left on device (injected)"
 
+    /// How many of `count` bytes written at file offset `at` fit under `writeLimit`.
+    static func allowed(_ count: Int, at: UInt64) -> Int {
+        guard let limit = writeLimit else { return count }
+        return at >= limit ? 0 : Int(min(UInt64(count), limit - at))
+    }
+
     static func fault(named name: String) -> String? {
         spec == name ? "\(name) failed (injected I/O error)" : nil
     }

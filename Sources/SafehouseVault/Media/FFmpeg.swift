@@ -37,22 +37,16 @@ enum FFmpeg {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "ffmpeg", detail: String(cString: strerror(errno))) }
-            if n == 0 { return out }
+            let n = try buf.withUnsafeMutableBytes { try PosixIO.read(fd, into: $0, object: "ffmpeg") }
             out += buf[0..<n]
             guard out.count <= limit else { throw VaultError.io(object: "ffmpeg", detail: "unexpectedly large output") }
+            if n < buf.count { return out }
         }
     }
 
-    /// Writes all of `p` to `fd` (a pipe), retrying short writes.
+    /// Writes all of `p` to `fd` (a pipe into ffmpeg).
     static func writeAll(_ fd: Int32, _ p: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < p.count {
-            let n = write(fd, p.baseAddress! + off, p.count - off)
-            if n < 0 { if errno == EINTR { continue }; throw VaultError.io(object: "ffmpeg", detail: "it stopped reading its input (\(String(cString: strerror(errno))))") }
-            off += n
-        }
+        try PosixIO.write(fd, p, object: "ffmpeg (it stopped reading its input)")
     }
 
     /// Runs `tool args…`. `feed` (on its own thread) writes the child's standard input and

@@ -14,7 +14,7 @@ import SafehouseCrypto
 /// - One request per connection (`Connection: close`), one thread per connection.
 final class LoopbackSource: @unchecked Sendable {
     /// Decrypts plaintext `[start, start+length)` into the sink, batch by batch.
-    typealias Serve = (_ start: UInt64, _ length: UInt64, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    typealias Serve = (_ start: UInt64, _ length: UInt64, _ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
     let length: UInt64
     private let serve: Serve

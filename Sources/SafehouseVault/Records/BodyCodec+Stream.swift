@@ -11,52 +11,34 @@ extension BodyCodec {
     /// - Parameter maxBytes: refuse (`io`) a stream longer than this.
     static func encryptStream(prefix: [UInt8], from fd: Int32, cipher: ChunkCipher, to output: AtomicOutput, object: String,
                               maxBytes: UInt64) throws -> (Sealed, UInt64) {
-        let batchPlain = cipher.chunkSize * chunksPerBatch
+        let perBatch = BodyEngine.batchChunks(cipher.chunkSize)
+        let batchPlain = cipher.chunkSize * perBatch
         let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPlain, alignment: 64)
-        let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPlain + chunksPerBatch * ChunkCipher.tagBytes, alignment: 64)
+        let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: batchPlain + perBatch * ChunkCipher.tagBytes, alignment: 64)
         defer {
             plain.initializeMemory(as: UInt8.self, repeating: 0); plain.deallocate()
             sealed.deallocate()
         }
         var prefixOffset = 0
-        // Reads up to `count` bytes at `base`: the prefix first, then the stream; 0 at its end.
-        func readSome(_ base: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+        // Fills `buffer` from the prefix, then the stream, until full or the stream ends.
+        func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            var got = 0
             if prefixOffset < prefix.count {
-                let n = min(count, prefix.count - prefixOffset)
-                prefix.withUnsafeBytes { base.copyMemory(from: $0.baseAddress! + prefixOffset, byteCount: n) }
-                prefixOffset += n
-                return n
+                got = min(buffer.count, prefix.count - prefixOffset)
+                prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + prefixOffset, byteCount: got) }
+                prefixOffset += got
             }
-            while true {
-                let n = read(fd, base, count)
-                if n >= 0 { return n }
-                if errno != EINTR { throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
-            }
-        }
-        func fill(_ at: Int) throws -> Int {
-            var off = at
-            while off < batchPlain {
-                let n = try readSome(plain.baseAddress! + off, batchPlain - off)
-                if n == 0 { break }
-                off += n
-            }
-            return off
+            guard got < buffer.count else { return got }
+            return got + (try PosixIO.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...]), object: object))
         }
         let hasher = BodyHasher(version: RecordHeader.currentVersion)
         var total: UInt64 = 0
         var index: UInt64 = 0
-        var n = try fill(0)
+        var n = try fill(plain)
         var peek: UInt8 = 0
         while true {
             var last = n < batchPlain
-            if !last {
-                let got = try withUnsafeMutableBytes(of: &peek) { p -> Int in
-                    var m = 0
-                    while m == 0 { let r = try readSome(p.baseAddress!, 1); if r == 0 { break }; m = r }
-                    return m
-                }
-                last = got == 0
-            }
+            if !last { last = try withUnsafeMutableBytes(of: &peek) { try fill($0) } == 0 }
             let hashes = cipher.seal(input: UnsafeRawBufferPointer(rebasing: plain[0..<n]), output: sealed, firstIndex: index, containsLast: last)
             hasher.add(hashes)
             try output.write(UnsafeRawBufferPointer(rebasing: sealed[0..<(n + hashes.count * ChunkCipher.tagBytes)]))
@@ -67,7 +49,7 @@ extension BodyCodec {
             }
             if last { break }
             plain.storeBytes(of: peek, toByteOffset: 0, as: UInt8.self)
-            n = try fill(1)
+            n = 1 + (try fill(UnsafeMutableRawBufferPointer(rebasing: plain[1...])))
         }
         peek = 0
         return (Sealed(bodyHash: hasher.finalize(), leaves: hasher.leaves, content: nil), total)

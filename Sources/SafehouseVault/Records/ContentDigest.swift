@@ -1,9 +1,10 @@
 import SafehouseCrypto
 
 /// A digest of a file's plaintext that the parallel sealer computes in its one
-/// read pass: BLAKE2b-256 of each 2 MiB piece (on the worker that encrypts
-/// it), folded in order as
-/// `BLAKE2b-256("safehouse content v1" ‖ u64be length ‖ h₀ ‖ h₁ ‖ …)`.
+/// read pass: SHA-256 of each 2 MiB piece (on the worker that encrypts it;
+/// OpenSSL's, with the CPU's SHA extensions), folded in order as
+/// `SHA-256("safehouse content v2" ‖ u64be length ‖ h₀ ‖ h₁ ‖ …)`.
+/// (v1 used BLAKE2b-256, a second pass as slow as the encryption; issue 17.)
 ///
 /// Two uses, never stored: it proves a sealed body decrypts to the original
 /// before `--remove-original` deletes it, and it is the input of a sealer's
@@ -14,12 +15,16 @@ final class ContentDigest {
     static let pieceBytes = 2 << 20
 
     private var pieces: [[UInt8]] = []
-    private var current = GenericHash(length: 32)
+    private var current = ContentSHA256()
     private var inPiece = 0
     private var length: UInt64 = 0
 
     /// The hash of one whole piece (or the final, shorter one).
-    static func pieceHash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] { GenericHash.hash(bytes, length: 32) }
+    static func pieceHash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        let h = ContentSHA256()
+        h.update(bytes)
+        return h.finalize()
+    }
 
     /// Streams bytes in, in any split.
     func update(_ bytes: UnsafeRawBufferPointer) {
@@ -28,7 +33,7 @@ final class ContentDigest {
             let n = min(Self.pieceBytes - inPiece, bytes.count - off)
             current.update(UnsafeRawBufferPointer(rebasing: bytes[off..<off + n]))
             inPiece += n; off += n; length += UInt64(n)
-            if inPiece == Self.pieceBytes { pieces.append(current.finalize()); current = GenericHash(length: 32); inPiece = 0 }
+            if inPiece == Self.pieceBytes { pieces.append(current.finalize()); current = ContentSHA256(); inPiece = 0 }
         }
     }
 
@@ -40,8 +45,8 @@ final class ContentDigest {
 
     /// The digest from piece hashes computed elsewhere (in order).
     static func fold(pieces: [[UInt8]], length: UInt64) -> [UInt8] {
-        let h = GenericHash(length: 32)
-        h.update(Array("safehouse content v1".utf8))
+        let h = ContentSHA256()
+        h.update(Array("safehouse content v2".utf8))
         h.update((0..<8).map { UInt8(truncatingIfNeeded: length >> (56 - 8 * $0)) })
         for p in pieces { h.update(p) }
         return h.finalize()

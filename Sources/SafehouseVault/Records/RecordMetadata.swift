@@ -91,8 +91,16 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
 }
 
 /// ISO 8601 time in UTC, seconds precision.
+/// Formatted with `gmtime_r` rather than `ISO8601DateFormatter`, which loads the
+/// time-zone database on first use (a tenth of a small seal's time, issue 17).
 func isoNow() -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: Date())
+    var t = time_t(Date().timeIntervalSince1970.rounded(.down))
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    func pad(_ v: Int32, _ width: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+        + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
 }

@@ -30,7 +30,21 @@ final class VaultStore: @unchecked Sendable {
             throw VaultError.badData(object: "vault database \(path)", hint: "it is not a safehouse vault database or it is damaged; run `safehouse check`")
         }
         if create { chmod(path, 0o600) }
+        // GRDB's DatabasePool sets `synchronous = NORMAL` when it turns WAL on, after
+        // `prepareDatabase` ran: without this, a commit is not fsynced until the next
+        // checkpoint, and a power cut after "sealed" or "opened" could lose the row or
+        // the audit entry. Only the writer connection commits, so it is set there.
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw VaultError.badData(object: "vault database \(path)", hint: "it is not a safehouse vault database or it is damaged; run `safehouse check`")
+        }
         try migrate()
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
+    func synchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     private func migrate() throws {
@@ -119,7 +133,12 @@ final class VaultStore: @unchecked Sendable {
                                            hashes BLOB NOT NULL)
                 """)
         }
-        do { try migrator.migrate(pool) } catch {
+        do {
+            // A vault already at the newest schema (every command but the first after an
+            // upgrade) is checked with a read: no write transaction, no fsync.
+            if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+            try migrator.migrate(pool)
+        } catch {
             throw VaultError.badData(object: "vault database \(path)", hint: "its schema could not be read or upgraded")
         }
     }

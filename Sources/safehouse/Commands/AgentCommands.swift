@@ -7,6 +7,7 @@ import SafehouseVault
 /// for a limited time, as ssh-agent does. See KeyAgent for the protocol.
 struct Agent: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "agent",
         abstract: "Keep your key unlocked for a while, so commands skip the passphrase (like ssh-agent).",
         discussion: """
             The agent unlocks the key once and then signs and opens key slots for your own commands; the secret \
@@ -18,7 +19,7 @@ struct Agent: ParsableCommand {
         subcommands: [Start.self, Stop.self, Status.self, Serve.self])
 
     struct Start: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Unlock the key and start its agent in the background.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Unlock the key and start its agent in the background.")
         @Option(help: "How long the agent keeps the key: 90s, 15m, 2h (at most 12h).") var ttl = "15m"
         @OptionGroup var id: IdentityOptions
 
@@ -73,7 +74,7 @@ struct Agent: ParsableCommand {
     }
 
     struct Stop: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the key's agent now (safe to run when none is running).")
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop the key's agent now (safe to run when none is running).")
         @OptionGroup var id: IdentityOptions
 
         func run() throws {
@@ -89,7 +90,7 @@ struct Agent: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Say whether the key's agent runs and for how long (exit 66 if none).")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the key's agent runs and for how long (exit 66 if none).")
         @OptionGroup var id: IdentityOptions
         @Flag(help: "JSON output: {fingerprint, running, secondsLeft, socket}.") var json = false
 
@@ -111,7 +112,7 @@ struct Agent: ParsableCommand {
     /// The agent process itself, started by `agent start`: reads the passphrase
     /// from standard input, unlocks, binds, says "ready", then detaches.
     struct Serve: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the key agent (started by `agent start`).", shouldDisplay: false)
+        static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the key agent (started by `agent start`).", shouldDisplay: false)
         @Option var identity: String
         @Option var ttl: Int
 
@@ -159,14 +160,7 @@ struct AgentStatusRow: Encodable {
 
 /// Writes all of `buffer` to `fd`; false on any failure (EINTR retried).
 func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
-    var off = 0
-    while off < buffer.count {
-        let n = write(fd, buffer.baseAddress! + off, buffer.count - off)
-        if n < 0, errno == EINTR { continue }
-        guard n > 0 else { return false }
-        off += n
-    }
-    return true
+    do { try PosixIO.write(fd, buffer); return true } catch { return false }
 }
 
 /// One short line from `fd` (byte by byte, so nothing after it is consumed);

@@ -10,7 +10,7 @@ struct AuditCommand: ParsableCommand {
         subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self, Report.self])
 
     struct Log: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the audit log.")
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Print the audit log.")
         @OptionGroup var vault: VaultOption
         @Flag(help: "JSON lines output.") var json = false
         @Option(help: "Only entries by this member (name or fingerprint prefix; `vault` for the device key). An unknown actor is an error (66).")
@@ -50,7 +50,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the whole log as a self-verifying JSON-lines file.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the whole log as a self-verifying JSON-lines file.")
         @OptionGroup var vault: VaultOption
         @Option(help: ArgumentHelp(OutputTarget.help("Where to write the export"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
@@ -64,7 +64,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify the log (vault or exported file); 0 intact, 65 and the first bad entry otherwise.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify the log (vault or exported file); 0 intact, 65 and the first bad entry otherwise.")
         @Option(help: "The vault directory.") var vault: String?
         @Option(help: "An exported log (`audit export`).") var file: String?
         @Option(help: "A checkpoint kept off the machine: catches truncation and rollback.") var checkpoint: String?

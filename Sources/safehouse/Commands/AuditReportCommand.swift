@@ -6,6 +6,7 @@ extension AuditCommand {
     /// `safehouse audit report --vault DIR (--html F | --md F) [--identity OFFICER_KEY]`
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Write the officer's access report: per member and per record/pseudonym over time, refusals highlighted.",
             discussion: """
                 HTML is one self-contained page with an inline SVG timeline (no script, no external asset); \

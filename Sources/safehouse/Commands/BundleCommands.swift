@@ -9,7 +9,7 @@ struct BundleCommand: ParsableCommand {
         subcommands: [Export.self, Import.self])
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write records (ciphertext only) and this vault's audit log to a bundle.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write records (ciphertext only) and this vault's audit log to a bundle.")
         @Argument(help: "Record ids.") var records: [String] = []
         @Flag(help: "Export every object of the vault.") var all = false
         @OptionGroup var vault: VaultOption
@@ -33,7 +33,7 @@ struct BundleCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify a bundle and import its records; safe to repeat.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Verify a bundle and import its records; safe to repeat.")
         @Argument(help: "The bundle file.") var file: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
@@ -64,7 +64,7 @@ struct QuarantineCommand: ParsableCommand {
         subcommands: [List.self, Release.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List quarantined objects: id and reason.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List quarantined objects: id and reason.")
         @OptionGroup var vault: VaultOption
         @Flag(help: "JSON output: a list of {id, reason}.") var json = false
 
@@ -79,6 +79,7 @@ struct QuarantineCommand: ParsableCommand {
 
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Release a reviewed object (officers): re-key it to its active recipients, without the stale slots.")
         @Argument(help: "The object id.") var object: String
         @OptionGroup var vault: VaultOption

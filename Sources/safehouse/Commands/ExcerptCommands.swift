@@ -10,6 +10,7 @@ extension VideoMode: ExpressibleByArgument {}
 
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "approve",
         abstract: "Approve a transcript range, a clip of a recording or a photo as a redacted excerpt (officers); prints the excerpt id.",
         discussion: """
             A recording (audio or video) is cut to --range; every span where its linked transcript (`seal T --of RECORD`) \
@@ -72,7 +73,7 @@ func parseRange(_ s: String) throws -> (Int, Int) {
 }
 
 struct Grant: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Grant an excerpt to a member (officers): adds a key slot for them.")
+    static let configuration = CommandConfiguration(commandName: "grant", abstract: "Grant an excerpt to a member (officers): adds a key slot for them.")
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The member (name or fingerprint prefix).") var to: String
     @Option(help: "Last day the grant is valid (YYYY-MM-DD).") var expires: String?
@@ -91,6 +92,7 @@ struct Grant: ParsableCommand {
 
 struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "revoke",
         abstract: "Revoke a member's access to an excerpt and re-key it.",
         discussion: "The excerpt gets a fresh key; remaining recipients keep access. Nothing can recall what was already decrypted or exported.")
     @Argument(help: "The excerpt id.") var excerpt: String?
@@ -121,6 +123,7 @@ struct Revoke: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt; a media excerpt also as mkv, mp4, wav or flac (png or jpg for a photo).",
         discussion: "The container of a media export comes from the extension of --out. A media excerpt's --format srt|vtt|txt|json is its redacted transcript, with times from the clip's start.")
     @Argument(help: "The excerpt id.") var excerpt: String
@@ -173,7 +176,7 @@ extension Export {
 }
 
 struct Trace: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tell whose per-recipient export a leaked text came from (officers).")
+    static let configuration = CommandConfiguration(commandName: "trace", abstract: "Tell whose per-recipient export a leaked text came from (officers).")
     @Argument(help: "The excerpt id.") var excerpt: String
     @Option(help: "The leaked text.") var file: String
     @Flag(help: "JSON output: a list of {fingerprint, name}.") var json = false

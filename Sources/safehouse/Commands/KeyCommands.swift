@@ -8,11 +8,13 @@ extension Role: ExpressibleByArgument {}
 
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "key",
         abstract: "Create and inspect member keys.",
         subcommands: [New.self, Show.self, Verify.self, Rotate.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Create a keypair: FILE (secret, passphrase-encrypted, 0600) and FILE.pub (member card).")
         @Option(help: "The member's name as the team knows it (a handle is fine).") var name: String
         @Option(help: "interviewer | editor | officer") var role: Role
@@ -32,7 +34,7 @@ struct Key: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a member card's name, role and fingerprint.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a member card's name, role and fingerprint.")
         @Argument(help: "A member card (FILE.pub) or a secret key file.") var file: String
         @Flag(name: .customLong("age"), help: "Print only the member's age recipient (age1…), for `age -r` (member cards only).")
         var age = false
@@ -66,6 +68,7 @@ struct Key: ParsableCommand {
 extension Key {
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rotate",
             abstract: "Replace a member's keypair (officers): endorse the new card, re-wrap every slot the old key held, mark the old key superseded.",
             discussion: "Create the new key first with `safehouse key new` (same name and role). If the old key may be in hostile hands, use `safehouse team remove` instead: rotation re-wraps the same record keys, removal re-keys.")
         @Argument(help: "The member whose key is replaced (name or fingerprint prefix).") var member: String
@@ -91,7 +94,7 @@ extension Key {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a passphrase: unlock the key file and print its fingerprint.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check a passphrase: unlock the key file and print its fingerprint.")
         @Argument(help: "The secret key file.") var file: String
         @Option(help: "Read the passphrase from this file (first line).") var passphraseFile: String?
 
@@ -106,6 +109,7 @@ extension Key {
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a vault: an HQ vault rooted in an officer (--identity), or a field vault from a team keyring (--team).")
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions

@@ -6,6 +6,7 @@ extension RecordKind: ExpressibleByArgument {}
 
 struct Seal: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "seal",
         abstract: "Seal files into the vault; prints one record id per file, in input order.",
         discussion: """
             In a field vault the recipients are the team's officers; the sealer is not a recipient unless named with --to, \
@@ -75,6 +76,7 @@ struct Seal: ParsableCommand {
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "open",
         abstract: "Decrypt a record you hold a key slot for.",
         discussion: """
             With --out FILE the file appears only once the whole record verified. With --out - the plaintext goes to \
@@ -109,6 +111,7 @@ struct Open: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List records; details appear for those you hold a slot for.",
         discussion: """
             One line per record: ID TYPE KIND COUNTRY SUBJECT SIZE SEALED-AT STATUS FILE-NAME (tab-separated, `-` for none) \
@@ -159,7 +162,7 @@ extension List {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Verify every object and the audit log of a vault; exit 0 or 65.")
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify every object and the audit log of a vault; exit 0 or 65.")
     @OptionGroup var vault: VaultOption
     @Flag(help: "Delete encrypted body files that no record refers to (left by an interrupted seal or re-key).") var prune = false
 

@@ -6,6 +6,7 @@ import SafehouseVault
 /// `safehouse recovery split|combine`: k-of-n shares of a member's secret key (Docs/RECOVERY.md).
 struct Recovery: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "recovery",
         abstract: "Split a member's secret key into k-of-n shares for trustees, and rebuild it from them.",
         discussion: "Any K trustees together hold the member's full key: choose trustees who live and work in different places. See Docs/RECOVERY.md.",
         subcommands: [Split.self, Combine.self])
@@ -16,6 +17,7 @@ struct Recovery: ParsableCommand {
 
     struct Split: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "split",
             abstract: "Write N share files, any K of which rebuild the key; prints their paths.",
             discussion: "Needs the member card (KEY.pub) next to the key, or --vault where the member is registered: name and role are written on each share.")
         @OptionGroup var id: IdentityOptions
@@ -57,6 +59,7 @@ struct Recovery: ParsableCommand {
 
     struct Combine: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "combine",
             abstract: "Rebuild a key from K shares into a new key file under a new passphrase.",
             discussion: "Writes NEWKEY (0600) and NEWKEY.pub. Every share is checked before combining; the rebuilt key must match the fingerprint written on the shares.")
         @Argument(help: "Share files (at least the threshold written on them).") var shareFiles: [String]

@@ -11,6 +11,7 @@ extension TranscriptFormat: ExpressibleByArgument {}
 
 struct Redact: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "redact",
         abstract: "Redact a transcript with a subject sheet (standalone; no vault).",
         discussion: """
             Reads stdin and writes stdout when --input/--output are left out. Fails closed: if the rescan finds any identity or \
@@ -137,10 +138,9 @@ struct BlockReader {
     private mutating func fill(_ want: Int) throws {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while !eof && buffer.count < want {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VaultError.io(object: name, detail: String(cString: strerror(errno)))
+            let n: Int
+            do { n = try chunk.withUnsafeMutableBytes { try PosixIO.read(fd, into: $0) } } catch {
+                throw VaultError.io(object: name, detail: "\(error)")
             }
             if n == 0 { eof = true; break }
             buffer.append(contentsOf: chunk[0..<n])

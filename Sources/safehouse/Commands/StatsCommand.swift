@@ -4,6 +4,7 @@ import SafehouseVault
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Production figures without exposure (officers): counts by kind, country, category, status and quarter.",
         discussion: "Every count below the threshold reads <N, and further cells are hidden so no small count can be recovered by subtraction. The Markdown and HTML outputs are aggregate-only views that can be handed to producers.")
     @OptionGroup var vault: VaultOption

@@ -5,11 +5,13 @@ import SafehouseVault
 
 struct Subject: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "subject",
         abstract: "Subject identities, sealed to identity holders; records refer to them by pseudonym.",
         subcommands: [Import.self, List.self, Show.self, Update.self, Withdraw.self])
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Replace a subject's identity, keeping the pseudonym (officers).",
             discussion: "SHEET holds exactly one subject in the sheet format. The identity is sealed afresh to the identity holders and the old one deleted. " + subjectSheetHelp)
         @Argument(help: "The pseudonym.") var pseudonym: String
@@ -31,6 +33,7 @@ struct Subject: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Register the subjects of a sheet; prints one pseudonym per subject, in sheet order (never a name).",
             discussion: subjectSheetHelp)
         @Argument(help: "The subject sheet (JSON; format in Docs/SUBJECT-SHEET.md).") var sheet: String
@@ -48,7 +51,7 @@ struct Subject: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List pseudonyms (with category, consent and country for identity holders).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List pseudonyms (with category, consent and country for identity holders).")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
         @Flag(help: "JSON output: a list of {pseudonym, category, consent, country} (null where hidden or unset).") var json = false
@@ -69,7 +72,7 @@ struct Subject: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reveal a subject's identity (identity holders only; audited).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Reveal a subject's identity (identity holders only; audited).")
         @Argument(help: "The pseudonym.") var pseudonym: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
@@ -86,7 +89,7 @@ struct Subject: ParsableCommand {
     }
 
     struct Withdraw: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record that a subject withdrew consent: every export touching them is refused.")
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Record that a subject withdrew consent: every export touching them is refused.")
         @Argument(help: "The pseudonym.") var pseudonym: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions

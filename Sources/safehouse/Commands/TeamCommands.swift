@@ -4,11 +4,13 @@ import SafehouseVault
 
 struct Team: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "team",
         abstract: "Team members and the signed team keyring.",
         subcommands: [Add.self, Export.self, List.self, Remove.self, Update.self])
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Apply a newer team keyring from HQ to a field or editor vault (and bind the vault to your key).",
             discussion: "The keyring must be signed by an officer of the same team and root and carry a higher serial than the vault's; an older or equal one is refused (65). Prints one line per change: added, removed, or a status change.")
         @Argument(help: "The keyring exported at HQ (`safehouse team export`).") var teamfile: String
@@ -34,6 +36,7 @@ struct Team: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a member (officers): delete their grants and re-key everything they could open.",
             discussion: "Re-keying gives each object a fresh key and body, so a copy of an old slot opens nothing new. Nothing can recall what the member already decrypted.")
         @Argument(help: "The member (name or fingerprint prefix).") var member: String
@@ -57,7 +60,7 @@ struct Team: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a member card (officers only); the officer endorses it.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a member card (officers only); the officer endorses it.")
         @Argument(help: "The member's card, FILE.pub.") var card: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
@@ -74,7 +77,7 @@ struct Team: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the team keyring (public keys and endorsements only).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the team keyring (public keys and endorsements only).")
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
         @Option(help: ArgumentHelp(OutputTarget.help("Where to write the keyring"))) var out: String
@@ -95,7 +98,7 @@ struct Team: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List members: name, role, fingerprint, status.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List members: name, role, fingerprint, status.")
         @OptionGroup var vault: VaultOption
         @Flag(help: "JSON output.") var json = false
 
