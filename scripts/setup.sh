@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Safehouse needs on a fresh Debian machine (libsodium, OpenSSL's
 # libcrypto for SHA-256, pkg-config;
-# age for interop checks; faketime for clock-step tests; ffmpeg to check that
-# subtitle exports play). Idempotent; needs root (or sudo).
+# age for interop checks; faketime for clock-step tests; ffmpeg, which media
+# excerpts need at run time and whose ffprobe checks that subtitle exports play;
+# espeak-ng, sox and exiftool for the media excerpt tests). Idempotent; needs root (or sudo).
 set -euo pipefail
 need=()
 pkg-config --exists libsodium 2>/dev/null || need+=(libsodium-dev pkg-config)
@@ -10,6 +11,9 @@ pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev pkg-config)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || need+=(sox)
+command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -32,5 +36,7 @@ pyneed() { # module debian-package pip-package
 pyneed cryptography python3-cryptography cryptography
 pyneed nacl.bindings python3-nacl pynacl
 pyneed scipy.optimize python3-scipy scipy
+pyneed numpy python3-numpy numpy
+pyneed scipy.io.wavfile python3-scipy scipy
 pyneed srt python3-srt srt
 pyneed webvtt python3-webvtt webvtt-py

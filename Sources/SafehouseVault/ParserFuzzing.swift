@@ -10,7 +10,8 @@ import SafehouseRedaction
 public enum ParserFuzzing {
     /// The parsers, in the order the selector byte picks them.
     public static let parsers = ["key-file", "member-card", "team-keyring", "record-header", "subject-sheet",
-                                 "transcript-txt", "transcript-srt", "transcript-vtt", "audit-export", "checkpoint", "recovery-share"]
+                                 "transcript-txt", "transcript-srt", "transcript-vtt", "audit-export", "checkpoint", "recovery-share",
+                                 "whisper-json"]
 
     /// Runs one input. A violated invariant is a crash on purpose (`preconditionFailure`),
     /// which is how libFuzzer and the replay test notice it.
@@ -36,7 +37,12 @@ public enum ParserFuzzing {
         case 8: _ = AuditExportFile.verify(data: Data(input))
         case 9:
             if let cp = try? Checkpoint.parse(text) { _ = cp.text }
-        default: _ = try? RecoveryShare.parse(input, object: "fuzz")
+        case 10: _ = try? RecoveryShare.parse(input, object: "fuzz")
+        default:
+            if let t = try? WordTimeline.parseWhisperJSON(input) {
+                precondition(t.segments.allSatisfy { s in s.words.allSatisfy { $0.endMs >= $0.startMs } }, "a word ends before it starts")
+                _ = t.clipped(fromMs: 0, toMs: 1000).transcript()
+            }
         }
     }
 }

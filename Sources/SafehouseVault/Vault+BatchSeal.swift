@@ -58,6 +58,13 @@ extension Vault {
             return results.map { $0! }
         }
         let recipients = try sealRecipients(request, by: sealer)
+        if let media = request.transcriptOf {
+            for i in inputs.indices where results[i] == nil {
+                do { try checkTranscriptLink(inputs[i].path, to: media) } catch let e as VaultError {
+                    results[i] = SealResult(path: inputs[i].path, size: sizes[i], outcome: .failed(e), removalError: nil)
+                }
+            }
+        }
         var duplicateOf: [Int: Int] = [:]   // input → earlier input of the batch with the same content
         var seen: [[UInt8]: Int] = [:]
         var pending: [PendingSeal] = []
@@ -168,7 +175,8 @@ extension Vault {
         try Self.requireRegular(before, path: path)
         let meta = RecordMetadata(kind: request.kind, country: request.country, subject: request.subject,
                                   fileName: String(path.split(separator: "/").last ?? Substring(path)), sealedAt: isoNow(), status: request.status,
-                                  rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil)
+                                  rating: request.rating, note: request.note, sealer: sealer.fingerprint.compact, provenance: nil,
+                                  transcriptOf: request.transcriptOf)
         let size = UInt64(before.st_size)
         let staged = try stageObject(type: .record, source: .file(fd), length: size, metadata: meta, recipients: recipients,
                                      signer: sealer, object: path, progress: progress, digest: true)

@@ -10,6 +10,20 @@ public struct ExcerptPayload: Codable, Sendable {
     /// Pseudonyms of the subjects the excerpt mentions (for consent checks at export).
     public var pseudonyms: [String]
     public var provenance: RecordMetadata.Provenance
+    /// For a media excerpt: what follows the payload in the body (Docs/FORMAT.md, "Media excerpts").
+    public var media: MediaInfo? = nil
+}
+
+/// The clip that follows a media excerpt's payload in its body.
+public struct MediaInfo: Codable, Sendable, Equatable {
+    public var kind: MediaKind
+    /// "matroska" (FLAC audio, H.264 picture) or "png".
+    public var container: String
+    public var hasVideo: Bool
+    public var hasAudio: Bool
+    public var durationMs: Int?
+    public var width: Int?
+    public var height: Int?
 }
 
 /// Export formats for excerpts.
@@ -72,23 +86,36 @@ extension Vault {
     /// - Parameter acceptUnknownNames: approve although the redacted text still holds
     ///   possible names the lexicon does not know (recorded, as a count, in the
     ///   provenance); otherwise such an approve is refused with `UnknownNamesRefusal`.
-    public func approve(recordID: String, range: (Int, Int)?, by officer: Identity, acceptUnknownNames: Bool = false) throws -> String {
+    /// - Parameter media: for a recording or photo (`MediaKind`), how the media excerpt is
+    ///   made (Vault+MediaExcerpts.swift); a transcript takes only the defaults.
+    public func approve(recordID: String, range: (Int, Int)?, by officer: Identity, acceptUnknownNames: Bool = false,
+                        media: MediaApproval = MediaApproval()) throws -> String {
         let object = "record \(recordID)"
         try store.write { db in
             try requireOfficer(officer, db, action: "approve", objects: [recordID], object: object, what: "approves excerpts")
         }
         try revokeExpiredGrants(by: officer)
         let opened = try access(id: recordID, identity: officer, action: "approve")
-        guard let name = opened.metadata.fileName, let dot = name.lastIndex(of: "."),
-              let format = TranscriptFormat.fromExtension(String(name[name.index(after: dot)...])) else {
-            throw VaultError.usage("\(object) is not a transcript (.txt, .srt or .vtt); only transcripts can be excerpted")
+        if let kind = MediaKind.of(fileName: opened.metadata.fileName) {
+            return try approveMedia(opened, kind: kind, range: range, approval: media, acceptUnknownNames: acceptUnknownNames, by: officer)
         }
+        guard media.isDefault else {
+            throw VaultError.usage("\(object) is a transcript: --bleep, --voice, --video, --blur-box and --no-transcript-check apply to recordings and photos")
+        }
+        let ext = opened.metadata.fileName.flatMap { n in n.lastIndex(of: ".").map { String(n[n.index(after: $0)...]).lowercased() } } ?? ""
+        guard WordTimeline.readsExtension(ext) else {
+            throw VaultError.usage("\(object) is not a transcript (.txt, .srt, .vtt or Whisper .json) nor a recording or photo; it cannot be excerpted")
+        }
+        let formatName = TranscriptFormat.fromExtension(ext)?.rawValue ?? "json"
         guard let text = String(bytes: try decryptSmall(opened), encoding: .utf8) else {
             throw VaultError.badData(object: object, hint: "the transcript is not UTF-8 text")
         }
         var transcript: Transcript
-        do { transcript = try Transcript.parse(text, format: format) } catch {
-            throw VaultError.badData(object: object, hint: "the transcript does not parse as \(format.rawValue): \(error)")
+        do {
+            if let format = TranscriptFormat.fromExtension(ext) { transcript = try Transcript.parse(text, format: format) }
+            else { transcript = try WordTimeline.parseWhisperJSON(Array(text.utf8)).transcript() }
+        } catch {
+            throw VaultError.badData(object: object, hint: "the transcript does not parse as \(formatName): \(error)")
         }
         // Where the source goes on after the excerpt: its last cue ends there rather than after
         // an estimate (Docs/FORMAT.md, "Cue timing").
@@ -104,6 +131,34 @@ extension Vault {
             }
         }
         guard !transcript.cues.isEmpty else { throw VaultError.badData(object: object, hint: "the transcript holds no cue") }
+        let subjects = try approvalSubjects(opened, recordID: recordID, by: officer)
+        let redacted = try redactForApproval(transcript, subjects: subjects, opened: opened, recordID: recordID,
+                                             acceptUnknownNames: acceptUnknownNames, by: officer)
+        let rangeText = range.map { "\(Self.clock($0.0))-\(Self.clock($0.1))" }
+        let provenance = RecordMetadata.Provenance(
+            sourceRecord: recordID, range: rangeText, format: formatName,
+            policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
+            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
+            unknownNamesAccepted: redacted.unknownAccepted)
+        // Ends are fixed here, in the signed payload, from the redacted text (a reading-time
+        // estimate never measures a name that was replaced).
+        let payload = ExcerptPayload(format: formatName, cues: SubtitleTiming.normalized(redacted.result.transcript.cues, followedBy: followedBy),
+                                     pseudonyms: redacted.mentioned, provenance: provenance)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        let bytes = [UInt8](try enc.encode(payload))
+        let meta = RecordMetadata(kind: opened.metadata.kind, country: opened.metadata.country, subject: opened.metadata.subject,
+                                  fileName: nil, sealedAt: isoNow(), sealer: officer.fingerprint.compact, provenance: provenance)
+        let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
+        let (header, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
+                                            recipients: officers, signer: officer, object: object, progress: nil, label: "v1")
+        try commitExcerpt(header, recordID: recordID, mentioned: redacted.mentioned, lexiconHash: provenance.lexiconHash, by: officer)
+        return header.idText
+    }
+
+    /// Every subject's identity for redaction, with withdrawals applied; refuses (audited)
+    /// a record whose subject's identity is missing or whose subject withdrew consent.
+    func approvalSubjects(_ opened: OpenedObject, recordID: String, by officer: Identity) throws -> (subjects: [RedactionSubject], withdrawn: Set<String>) {
+        let object = "record \(recordID)"
         let (sealedSubjects, withdrawn) = try store.read { db in (try redactionSubjects(db, officer: officer), try Self.withdrawn(db)) }
         // Fail closed: a record whose subject's identity is not here (a bundle that lost it,
         // an edited database) would be redacted without that subject's names.
@@ -127,11 +182,26 @@ extension Vault {
                            .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
             }
         }
+        return (subjects, withdrawn)
+    }
+
+    /// What an approval's redaction gave: the result, the pseudonyms it mentions (with the
+    /// record's own subject) and how many unknown possible names the officer accepted.
+    struct ApprovalRedaction {
         let result: RedactionResult
-        let redactor: Redactor
+        let mentioned: [String]
+        let unknownAccepted: Int?
+    }
+
+    /// Redacts `transcript` for an approval, fail closed, refusing (audited) a withdrawn
+    /// subject, a failed leak check, and possible names the lexicon does not know (unless accepted).
+    func redactForApproval(_ transcript: Transcript, subjects: (subjects: [RedactionSubject], withdrawn: Set<String>),
+                           opened: OpenedObject, recordID: String, acceptUnknownNames: Bool, by officer: Identity) throws -> ApprovalRedaction {
+        let object = "record \(recordID)"
+        let withdrawn = subjects.withdrawn
+        let result: RedactionResult
         do {
-            redactor = try Redactor(subjects: subjects)
-            result = try redactor.redact(transcript)
+            result = try Redactor(subjects: subjects.subjects).redact(transcript)
         } catch let e as RedactionError {
             let code: String
             switch e { case .consentWithdrawn: code = "consent-withdrawn"; case .leakCheckFailed: code = "leak-check-failed"; default: code = "redaction-failed" }
@@ -140,7 +210,7 @@ extension Vault {
                            .refused(object: object, reason: e.description, hint: "nothing was written"))
             }
         }
-        let mentioned = subjects.map(\.pseudonym).filter { p in
+        let mentioned = subjects.subjects.map(\.pseudonym).filter { p in
             result.transcript.cues.contains { $0.text.contains(p) || ($0.speaker?.contains(p) ?? false) }
         } + (opened.metadata.subject.map { [$0] } ?? [])
         if let p = mentioned.first(where: { withdrawn.contains($0) }) {
@@ -161,23 +231,16 @@ extension Vault {
                 }
             } catch let e as VaultError { throw UnknownNamesRefusal(candidates: unknown, error: e) }
         }
-        let rangeText = range.map { "\(Self.clock($0.0))-\(Self.clock($0.1))" }
-        let provenance = RecordMetadata.Provenance(
-            sourceRecord: recordID, range: rangeText, format: format.rawValue,
-            policyHash: Encoding.hex(GenericHash.hash(Array(Self.redactionPolicy.utf8), length: 16)),
-            lexiconHash: try lexiconVersion(), approver: officer.fingerprint.compact, approvedAt: isoNow(),
-            unknownNamesAccepted: unknown.isEmpty ? nil : unknown.count)
-        // Ends are fixed here, in the signed payload, from the redacted text (a reading-time
-        // estimate never measures a name that was replaced).
-        let payload = ExcerptPayload(format: format.rawValue, cues: SubtitleTiming.normalized(result.transcript.cues, followedBy: followedBy),
-                                     pseudonyms: Array(Set(mentioned)).sorted(), provenance: provenance)
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-        let bytes = [UInt8](try enc.encode(payload))
-        let meta = RecordMetadata(kind: opened.metadata.kind, country: opened.metadata.country, subject: opened.metadata.subject,
-                                  fileName: nil, sealedAt: isoNow(), sealer: officer.fingerprint.compact, provenance: provenance)
-        let officers = try members().filter { $0.isActive && $0.card.role == .officer }.map(\.card)
-        let (header, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
-                                            recipients: officers, signer: officer, object: object, progress: nil, label: "v1")
+        return ApprovalRedaction(result: result, mentioned: Array(Set(mentioned)).sorted(), unknownAccepted: unknown.isEmpty ? nil : unknown.count)
+    }
+
+    /// Inserts an approved excerpt whose body is already named, with its audit entry; the body
+    /// is removed if the transaction refuses.
+    /// - Parameter extraObjects: more objects for the audit entry (a media approve: how many
+    ///   plaintext bytes of the source were decrypted).
+    func commitExcerpt(_ header: RecordHeader, recordID: String, mentioned: [String], lexiconHash: String, by officer: Identity,
+                       extraObjects: [String] = []) throws {
+        let object = "record \(recordID)"
         do {
             try beforeApproveCommits?()
             try store.write { db in
@@ -190,15 +253,14 @@ extension Vault {
                     try refuse(db, actor: officer, action: "approve", objects: [recordID, p], reason: "consent-withdrawn",
                                .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "no excerpt may be made of this material"))
                 }
-                guard try lexiconVersion(db) == provenance.lexiconHash else {
+                guard try lexiconVersion(db) == lexiconHash else {
                     try refuse(db, actor: officer, action: "approve", objects: [recordID], reason: "lexicon-changed",
                                .refused(object: object, reason: "the subjects changed while the excerpt was redacted", hint: "approve again"))
                 }
                 try insertObject(db, header)
-                try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText], outcome: .ok)
+                try appendAudit(db, actor: officer, action: "approve", objects: [recordID, header.idText] + extraObjects, outcome: .ok)
             }
         } catch { unlink(bodyPath(header)); throw error }
-        return header.idText
     }
 
     static func clock(_ ms: Int) -> String {
@@ -287,7 +349,7 @@ extension Vault {
         guard header.slots.contains(where: { $0.recipient == member.fingerprint }) else {
             throw VaultError.missing(object: "grant of excerpt \(excerptID) to \(member.fingerprint)", hint: "`safehouse list` shows what each member holds")
         }
-        let bytes = try decryptSmall(opened)
+        let bytes = try decryptExcerptBody(opened)
         let all = try members()
         let keep = header.slots.map(\.recipient).filter { $0 != member.fingerprint }.compactMap { fp in all.first { $0.fingerprint == fp }?.card }
         let (fresh, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: opened.metadata,
@@ -377,58 +439,11 @@ extension Vault {
         guard ageRecipients.count <= AgeRecipientsFile.maxRecipients else {
             throw VaultError.usage("an age export takes at most \(AgeRecipientsFile.maxRecipients) recipients (got \(ageRecipients.count))")
         }
-        // Grants first: an editor without one is refused as such, before any key slot is tried.
-        try store.write { db in
-            let me = try requireMember(member, db, action: "export", objects: [excerptID])
-            guard me.card.role != .officer else { return }
-            let row = try Row.fetchOne(db, sql: "SELECT expires, grant_sig FROM grants WHERE object_id = ? AND member = ?",
-                                       arguments: [excerptID, member.fingerprint.compact])
-            guard let row else {
-                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
-                           .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
-            }
-            // The grant's terms (its expiry above all) count only as an officer signed them.
-            try verifyGrant(excerpt: excerptID, member: member.fingerprint, expires: row["expires"], signature: row["grant_sig"], members: try members(db))
-            // A revocation received from HQ at a version at least that of our copy: refused,
-            // even if the re-keyed excerpt itself has not arrived yet.
-            if let v = try revokedVersion(db, excerpt: excerptID, member: member.fingerprint),
-               let held = try loadHeader(db, id: excerptID).excerptVersion, held <= v {
-                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "revoked",
-                           .refused(object: object, reason: "your access to it was revoked", hint: "ask a security officer"))
-            }
-            if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
-                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
-                           .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
-            }
-        }
-        // A grantee who is not an officer exports their own marked copy.
-        let copy: (id: String, realPseudonyms: [String]?)? = try store.write { db in
-            let me = try requireMember(member, db, action: "export", objects: [excerptID])
-            guard me.card.role != .officer else { return nil }
-            guard let c = try recipientCopy(db, parent: excerptID, member: member) else {
-                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-copy",
-                           .refused(object: object, reason: "your own copy of it is not in this vault",
-                                    hint: "import the bundle HQ made for you, or ask a security officer to grant it again"))
-            }
-            return c
-        }
-        let opened = try access(id: copy?.id ?? excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
-        let bytes = try decryptSmall(opened)
-        guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(bytes)) else {
+        let (opened, copy) = try authorizeExport(excerptID: excerptID, by: member)
+        guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try excerptPayloadBytes(opened))) else {
             throw VaultError.badData(object: object, hint: "its content does not parse")
         }
-        guard copy == nil || (payload.provenance.copyOf == excerptID && payload.provenance.recipient == member.fingerprint.compact) else {
-            throw VaultError.badData(object: object, hint: "your copy's signed provenance names another excerpt or recipient")
-        }
-        try store.write { db in
-            let me = try requireMember(member, db, action: "export", objects: [excerptID])
-            let withdrawn = try Self.withdrawn(db)
-            if let p = (copy?.realPseudonyms ?? payload.pseudonyms).first(where: { withdrawn.contains($0) }) {
-                try refuse(db, actor: member, action: "export", objects: [excerptID, p], reason: "consent-withdrawn",
-                           .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "this excerpt can no longer be exported"))
-            }
-            _ = me
-        }
+        try checkExportPayload(payload, excerptID: excerptID, copy: copy, by: member)
         if perRecipient, copy == nil {
             // An officer's own marked export (a grantee's copy is marked already).
             let key = try store.read { db in try markingKey(sourceRecord: payload.provenance.sourceRecord, officer: member, db) }
@@ -465,6 +480,68 @@ extension Vault {
         }
     }
 
+    /// The export checks before any content is decrypted: membership, a valid officer-signed
+    /// grant (not expired, not revoked), and for a grantee their own marked copy. Returns the
+    /// excerpt (or copy) unlocked, and the copy.
+    func authorizeExport(excerptID: String, by member: Identity) throws -> (OpenedObject, (id: String, realPseudonyms: [String]?)?) {
+        let object = "excerpt \(excerptID)"
+        // Grants first: an editor without one is refused as such, before any key slot is tried.
+        try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            guard me.card.role != .officer else { return }
+            let row = try Row.fetchOne(db, sql: "SELECT expires, grant_sig FROM grants WHERE object_id = ? AND member = ?",
+                                       arguments: [excerptID, member.fingerprint.compact])
+            guard let row else {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-grant",
+                           .refused(object: object, reason: "you hold no grant for it", hint: "ask a security officer for a grant"))
+            }
+            // The grant's terms (its expiry above all) count only as an officer signed them.
+            try verifyGrant(excerpt: excerptID, member: member.fingerprint, expires: row["expires"], signature: row["grant_sig"], members: try members(db))
+            // A revocation received from HQ at a version at least that of our copy: refused,
+            // even if the re-keyed excerpt itself has not arrived yet.
+            if let v = try revokedVersion(db, excerpt: excerptID, member: member.fingerprint),
+               let held = try loadHeader(db, id: excerptID).excerptVersion, held <= v {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "revoked",
+                           .refused(object: object, reason: "your access to it was revoked", hint: "ask a security officer"))
+            }
+            if let exp: String = row["expires"], let d = try? Self.parseDay(exp), Date() >= d.addingTimeInterval(86_400) {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "grant-expired",
+                           .refused(object: object, reason: "your grant expired on \(exp)", hint: "ask a security officer to renew it"))
+            }
+        }
+        // A grantee who is not an officer exports their own marked copy.
+        let copy: (id: String, realPseudonyms: [String]?)? = try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            guard me.card.role != .officer else { return nil }
+            guard let c = try recipientCopy(db, parent: excerptID, member: member) else {
+                try refuse(db, actor: member, action: "export", objects: [excerptID], reason: "no-copy",
+                           .refused(object: object, reason: "your own copy of it is not in this vault",
+                                    hint: "import the bundle HQ made for you, or ask a security officer to grant it again"))
+            }
+            return c
+        }
+        let opened = try access(id: copy?.id ?? excerptID, identity: member, action: "export", allowedTypes: [.excerpt])
+        return (opened, copy)
+    }
+
+    /// The checks of an excerpt's decrypted payload at export: a copy's signed provenance
+    /// names this excerpt and member, and no subject it mentions has withdrawn consent.
+    func checkExportPayload(_ payload: ExcerptPayload, excerptID: String, copy: (id: String, realPseudonyms: [String]?)?, by member: Identity) throws {
+        let object = "excerpt \(excerptID)"
+        guard copy == nil || (payload.provenance.copyOf == excerptID && payload.provenance.recipient == member.fingerprint.compact) else {
+            throw VaultError.badData(object: object, hint: "your copy's signed provenance names another excerpt or recipient")
+        }
+        try store.write { db in
+            let me = try requireMember(member, db, action: "export", objects: [excerptID])
+            let withdrawn = try Self.withdrawn(db)
+            if let p = (copy?.realPseudonyms ?? payload.pseudonyms).first(where: { withdrawn.contains($0) }) {
+                try refuse(db, actor: member, action: "export", objects: [excerptID, p], reason: "consent-withdrawn",
+                           .refused(object: object, reason: "subject \(p) has withdrawn consent", hint: "this excerpt can no longer be exported"))
+            }
+            _ = me
+        }
+    }
+
     /// Per-recipient pseudonyms: keyed BLAKE2b of the member and the pseudonym, under
     /// the marking key (subkey 4 of the source record's key: officers only).
     static func recipientPseudonyms(_ pseudonyms: [String], member: Fingerprint, key: SecureBytes) throws -> [String: String] {
@@ -486,7 +563,7 @@ extension Vault {
             try requireOfficer(officer, db, action: "trace", objects: [excerptID], object: "excerpt \(excerptID)", what: "traces leaks")
         }
         let opened = try access(id: excerptID, identity: officer, action: "trace", allowedTypes: [.excerpt])
-        guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try decryptSmall(opened))) else {
+        guard let payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try excerptPayloadBytes(opened))) else {
             throw VaultError.badData(object: "excerpt \(excerptID)", hint: "its content does not parse")
         }
         let candidates = try store.read { db in

@@ -28,7 +28,10 @@ extension Vault {
     /// and drops any earlier copy of theirs. Returns the body files to remove after commit.
     func makeRecipientCopy(_ db: Database, parent: OpenedObject, member: Member, officer: Identity) throws -> [String] {
         let parentID = parent.header.idText
-        guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(try decryptSmall(parent))) else {
+        // A media excerpt's clip is the same for every recipient; only the payload is marked.
+        let whole = try decryptExcerptBody(parent)
+        let (payloadBytes, clip) = MediaExcerptBody.split(whole)
+        guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(payloadBytes)) else {
             throw VaultError.badData(object: "excerpt \(parentID)", hint: "its content does not parse")
         }
         let real = payload.pseudonyms
@@ -43,7 +46,8 @@ extension Vault {
         payload.provenance.copyOf = parentID
         payload.provenance.recipient = member.fingerprint.compact
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-        let bytes = [UInt8](try enc.encode(payload))
+        let encoded = [UInt8](try enc.encode(payload))
+        let bytes = clip.map { MediaExcerptBody.prefix(payload: encoded) + $0 } ?? encoded
         var meta = parent.metadata
         meta.subject = meta.subject.map { map[$0] ?? $0 }
         meta.provenance = payload.provenance

@@ -14,6 +14,8 @@ public struct SealRequest: Sendable {
     public var to: [String] = []
     /// Remove the plaintext original after a verified seal.
     public var removeOriginal = false
+    /// `seal T --of MEDIA_RECORD`: the recording this transcript transcribes.
+    public var transcriptOf: String?
 
     public init(kind: RecordKind, country: String, subject: String? = nil, status: String? = nil,
                 rating: Int? = nil, note: String? = nil, to: [String] = [], removeOriginal: Bool = false) {
@@ -91,19 +93,26 @@ extension Vault {
         let id = fixedID ?? Random.bytes(RecordHeader.idBytes)
         let recordKey = try SecureBytes.random(count: KeyDerivation.keyBytes)
         let bodyKey = try KeyDerivation.derive(from: recordKey, id: 1, context: Self.kdfContext)
-        let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let cipher = try ChunkCipher(key: bodyKey, hashing: .sha256(objectID: id))
         let out = try newBodyOutput(for: object)
         let sealed = try BodyCodec.encrypt(from: source, length: length, cipher: cipher, to: out, object: object,
                                            digest: digest, progress: progress)
+        let header = try signedHeader(type: type, id: id, recordKey: recordKey, chunkSize: cipher.chunkSize, length: length,
+                                      bodyHash: sealed.bodyHash, metadata: metadata, recipients: recipients, signer: signer, label: label)
+        return StagedObject(header: header, output: out, content: sealed.content, recordKey: recordKey, leaves: sealed.leaves)
+    }
+
+    /// The signed header of a sealed body: metadata encrypted under subkey 2, a key slot per recipient.
+    func signedHeader(type: ObjectType, id: [UInt8], recordKey: SecureBytes, chunkSize: Int, length: UInt64, bodyHash: [UInt8],
+                      metadata: RecordMetadata, recipients: [MemberCard], signer: Identity, label: String) throws -> RecordHeader {
+        let metaKey = try KeyDerivation.derive(from: recordKey, id: 2, context: Self.kdfContext, length: XChaCha20Poly1305.keyBytes)
         let metaNonce = Random.bytes(XChaCha20Poly1305.nonceBytes)
         let metaCT = try XChaCha20Poly1305.seal(try metadata.encoded(), key: metaKey, nonce: metaNonce,
                                                 ad: RecordHeader.metaAD(type: type, id: id))
         let slots = try Self.makeSlots(id: id, recordKey: recordKey, recipients: recipients)
-        let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(cipher.chunkSize), plaintextLength: length, label: label, slots: slots,
-                                    metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: sealed.bodyHash, signer: signer.fingerprint, signature: [])
-        let header = unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
-        return StagedObject(header: header, output: out, content: sealed.content, recordKey: recordKey, leaves: sealed.leaves)
+        let unsigned = RecordHeader(type: type, id: id, chunkSize: UInt32(chunkSize), plaintextLength: length, label: label, slots: slots,
+                                    metaNonce: metaNonce, metaCiphertext: metaCT, bodyHash: bodyHash, signer: signer.fingerprint, signature: [])
+        return unsigned.withSignature(try signer.sign(unsigned.encodedUnsigned()))
     }
 
     static func makeSlots(id: [UInt8], recordKey: SecureBytes, recipients: [MemberCard]) throws -> [KeySlot] {

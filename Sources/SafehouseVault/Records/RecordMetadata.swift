@@ -1,5 +1,6 @@
 import Foundation
 import SafehouseCrypto
+import SafehouseRedaction
 
 /// Material kinds from the production plan.
 public enum RecordKind: String, CaseIterable, Sendable, Codable {
@@ -26,6 +27,9 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
     public var consent: String?
     /// For excerpts: where it came from.
     public var provenance: Provenance?
+    /// For a transcript sealed with `seal T --of MEDIA_RECORD`: the recording it transcribes
+    /// (signed with the rest of the metadata; `approve` of the recording finds it by this).
+    public var transcriptOf: String?
 
     /// Signed provenance of an excerpt.
     public struct Provenance: Codable, Sendable, Equatable {
@@ -42,6 +46,26 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
         /// How many possible names the lexicon did not know the approving officer
         /// accepted (`approve --accept-unknown-names`); nil when there were none.
         public var unknownNamesAccepted: Int?
+        /// Media excerpts (Docs/FORMAT.md, "Media excerpts"): what the clip is and how it was made.
+        /// Never a name: spans carry times and kinds only.
+        public var media: String?
+        /// The linked transcript record the bleeps were placed by; nil with `transcriptCheck` "skipped".
+        public var transcriptRecord: String?
+        /// "measured" (Whisper word times) or "estimated" (from cue times).
+        public var wordTiming: String?
+        /// "skipped" when the officer approved with `--no-transcript-check`.
+        public var transcriptCheck: String?
+        /// Bleeped spans, milliseconds relative to the clip's start.
+        public var bleeps: [BleepSpan]?
+        /// The margin added before and after each identity's words, in milliseconds.
+        public var bleepMarginMs: Int?
+        /// tone | silence; keep | shift; keep | blur | black; the blur boxes as given.
+        public var bleep: String?
+        public var voice: String?
+        public var video: String?
+        public var blurBoxes: [String]?
+        /// `ffmpeg -version`'s first line.
+        public var ffmpeg: String?
     }
 
     /// The plaintext that is encrypted: sorted-key JSON padded (ISO/IEC 7816-4)

@@ -4,11 +4,23 @@ import SafehouseVault
 
 extension ExportFormat: ExpressibleByArgument {}
 
+extension BleepMode: ExpressibleByArgument {}
+extension VoiceMode: ExpressibleByArgument {}
+extension VideoMode: ExpressibleByArgument {}
+
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
-        abstract: "Approve a transcript range as a redacted excerpt (officers); prints the excerpt id.")
-    @Argument(help: "The transcript record id.") var record: String
+        abstract: "Approve a transcript range, a clip of a recording or a photo as a redacted excerpt (officers); prints the excerpt id.",
+        discussion: """
+            A recording (audio or video) is cut to --range; every span where its linked transcript (`seal T --of RECORD`) \
+            names an identity is bleeped, all metadata is stripped, and the voice and picture are changed as asked. \
+            A recording without a linked transcript is refused (77) unless --no-transcript-check. A photo (--kind coverage \
+            image) is stripped of its metadata, with optional blur boxes. ffmpeg reads and writes through pipes and a \
+            loopback endpoint only: no plaintext file is written. Pitch shift is reversible and faces are not detected: \
+            see Docs/THREAT-MODEL.md.
+            """)
+    @Argument(help: "The transcript, recording or photo record id.") var record: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
     @Option(help: "hh:mm:ss-hh:mm:ss: cues starting in [from, to).") var range: String?
@@ -16,15 +28,24 @@ struct Approve: ParsableCommand {
     var notNames: [String] = []
     @Flag(help: "Approve although possible names the lexicon does not know remain; their count is recorded in the excerpt's provenance.")
     var acceptUnknownNames = false
+    @Option(help: "Recordings: what replaces each identity span: tone (1 kHz) or silence.") var bleep: BleepMode = .tone
+    @Option(help: "Recordings: keep the voice, or shift its pitch (reversible: it does not make a voice unrecognizable).") var voice: VoiceMode = .keep
+    @Option(help: "Video and photos: keep, blur or black out the whole picture.") var video: VideoMode = .keep
+    @Option(name: .customLong("blur-box"), help: ArgumentHelp("Blur this region (pixels of the source), for the whole clip or for source times @hh:mm:ss-hh:mm:ss; repeatable.", valueName: "X,Y,W,H[@hh:mm:ss-hh:mm:ss]"))
+    var blurBoxes: [String] = []
+    @Flag(help: "Approve a recording that has no linked transcript: names said in it are NOT checked (recorded in the provenance).")
+    var noTranscriptCheck = false
 
     func run() throws {
         try guarded {
             let r = try range.map(parseRange)
+            let media = MediaApproval(bleep: bleep, voice: voice, video: video, boxes: try blurBoxes.map(BlurBox.parse),
+                                      noTranscriptCheck: noTranscriptCheck)
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
             try v.markNotNames(notNames, by: me)
             do {
-                Output.print(try v.approve(recordID: record, range: r, by: me, acceptUnknownNames: acceptUnknownNames))
+                Output.print(try v.approve(recordID: record, range: r, by: me, acceptUnknownNames: acceptUnknownNames, media: media))
             } catch let refusal as UnknownNamesRefusal {
                 // For the approving officer only: the redacted text around each candidate.
                 for c in refusal.candidates { Output.note("cue \(c.cue): \(c.text)  (\(c.reason))") }
@@ -101,7 +122,10 @@ struct Revoke: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt.")
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export an excerpt you hold a grant for: txt, md, json, srt or vtt; a media excerpt also as mkv, mp4, wav or flac (png or jpg for a photo).",
+        discussion: "The container of a media export comes from the extension of --out. A media excerpt's --format srt|vtt|txt|json is its redacted transcript, with times from the clip's start.")
     @Argument(help: "The excerpt id.") var excerpt: String
     @OptionGroup var vault: VaultOption
     @OptionGroup var id: IdentityOptions
@@ -116,6 +140,13 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try guarded {
+            if format == nil, !OutputTarget.isStandardOutput(out), ExportFormat.inferred(fromPath: out) == nil, isMediaPath(out) {
+                guard ageRecipient.isEmpty, ageRecipientsFile == nil, !perRecipient else {
+                    throw VaultError.usage("a media export is a plain file: --age-recipient and --per-recipient apply to transcript exports")
+                }
+                let v = try vault.open()
+                return try v.exportMedia(excerptID: excerpt, to: out, overwrite: force, by: try id.unlock(auditIn: v))
+            }
             let format = try exportFormat()
             let age = try ageRecipients()
             let destination = try OutputTarget.destination(out, overwrite: force)
@@ -124,6 +155,12 @@ struct Export: ParsableCommand {
                                 perRecipient: perRecipient, ageRecipients: age)
         }
     }
+}
+
+/// Whether a path names a media container (`export EXCERPT --out clip.mkv|mp4|wav|flac|png|jpg`).
+func isMediaPath(_ path: String) -> Bool {
+    guard let dot = path.lastIndex(of: ".") else { return false }
+    return ["mkv", "mp4", "wav", "flac", "png", "jpg", "jpeg"].contains(path[path.index(after: dot)...].lowercased())
 }
 
 extension Export {

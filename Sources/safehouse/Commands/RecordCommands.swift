@@ -33,6 +33,8 @@ struct Seal: ParsableCommand {
     @Flag(help: "Seal files again even if you already sealed them in this vault (a new record each).") var again = false
     @Flag(help: "One JSON document on stdout with each file's result, instead of record ids.") var json = false
     @Flag(help: "No progress bar.") var quiet = false
+    @Option(name: .customLong("of"), help: ArgumentHelp("Seal a transcript (Whisper-style .json with word times, .srt, .vtt or .txt) linked to this recording; `approve` of the recording bleeps the names it finds in it.", valueName: "MEDIA_RECORD"))
+    var transcriptOf: String?
 
     func validate() throws {
         guard !files.isEmpty || !directories.isEmpty else { throw ValidationError("name at least one FILE, or --recursive DIR") }
@@ -46,8 +48,9 @@ struct Seal: ParsableCommand {
             let v = try vault.open()
             let me = try id.unlock(auditIn: v)
             let bar = ProgressBar(label: "sealing", quiet: quiet)
-            let req = SealRequest(kind: kind, country: country, subject: subject, status: status, rating: rating, note: note,
+            var req = SealRequest(kind: kind, country: country, subject: subject, status: status, rating: rating, note: note,
                                   to: to, removeOriginal: removeOriginal)
+            req.transcriptOf = transcriptOf
             let inputs = files.map(SealInput.named) + directories.flatMap(SealInput.walk)
             var firstFailure: VaultError?
             let results = try v.seal(inputs, request: req, skipSealed: !again, by: me, progress: bar.update) { r in
