@@ -41,6 +41,9 @@ struct SafehouseServer: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes (larger: 413).")
     var maxBody: Int = ServerLimits.maxBody
 
+    @Option(help: "Seconds a request waits for the database before answering 503 (try again later).")
+    var databaseTimeout: Int = 10
+
     func run() async throws {
         Sodium.hardenProcess()
         var log = Logger(label: "safehouse-server")
@@ -61,7 +64,8 @@ struct SafehouseServer: AsyncParsableCommand {
         } else {
             server = .http1()
         }
-        let state = ServerState(store: store, client: client, logger: logger, maxBody: maxBody)
+        let state = ServerState(store: store, client: client, logger: logger, maxBody: maxBody,
+                                databaseTimeout: .seconds(max(1, databaseTimeout)))
         let router = Router()
         Routes(state: state).register(on: router)
         var app = Application(router: router, server: server,

@@ -13,11 +13,13 @@ final class ServerState: Sendable {
     let client: PostgresClient
     let logger: Logger
     let maxBody: Int
+    /// How long a request waits for the database before answering 503.
+    let databaseTimeout: Duration
     private let key = NIOLockedValueBox<(publicKey: [UInt8], secret: SecureBytes)?>(nil)
     private let ring = NIOLockedValueBox<TeamKeyring?>(nil)
 
-    init(store: any ObjectStore, client: PostgresClient, logger: Logger, maxBody: Int) {
-        self.store = store; self.client = client; self.logger = logger; self.maxBody = maxBody
+    init(store: any ObjectStore, client: PostgresClient, logger: Logger, maxBody: Int, databaseTimeout: Duration) {
+        self.store = store; self.client = client; self.logger = logger; self.maxBody = maxBody; self.databaseTimeout = databaseTimeout
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
@@ -57,9 +59,24 @@ final class ServerState: Sendable {
     // MARK: - Keyring
 
     /// The newest published keyring, or nil before the first `team publish`.
+    /// Every authenticated request starts here, so this is where a database that
+    /// does not answer (down, refusing connections) becomes a prompt 503 instead of
+    /// a request hanging until the client gives up.
     func currentKeyring() async throws -> TeamKeyring? {
-        var newest: Int64?
-        for try await s in try await client.query("SELECT max(serial) FROM keyrings", logger: logger).decode(Int64?.self) { newest = s }
+        let client = self.client, logger = self.logger, timeout = databaseTimeout
+        let newest: Int64? = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            group.addTask {
+                var n: Int64?
+                for try await s in try await client.query("SELECT max(serial) FROM keyrings", logger: logger).decode(Int64?.self) { n = s }
+                return n
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw ServerFailure.unavailable("the database did not answer in time; try again later")
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
         guard let newest else { return nil }
         if let cached = ring.withLockedValue({ $0 }), cached.serial == UInt64(newest) { return cached }
         var body: String?

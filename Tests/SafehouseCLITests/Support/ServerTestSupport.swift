@@ -87,7 +87,7 @@ final class ServerFixture: @unchecked Sendable {
         log.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["--database", databaseURL, "--listen", "127.0.0.1:\(port)"] + extra
+        p.arguments = ["--database", databaseURL, "--listen", "127.0.0.1:\(port)", "--database-timeout", "2"] + extra
         p.standardOutput = log
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
