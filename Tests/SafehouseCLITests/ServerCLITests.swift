@@ -68,12 +68,25 @@ struct ServerCLITests {
         // HQ's signed acknowledgement reaches the field vault: acknowledged, then purged.
         r = try cli(t, s, ["status"], vault: "field", key: "ivan")
         #expect(r.status == 0 && r.stdoutLines.contains("\(rec)\tacknowledged\thq"), "\(r)")
-        let unacked = try sealInField(t, "[00:00:01] A: a second talk not pushed yet\n", name: "second.txt")
+        // A second record is sent but not yet acknowledged; the server (an attacker with the
+        // database) forges an acknowledgement for it from the real one: it does not verify.
+        let unacked = try sealInField(t, "[00:00:01] A: a second talk not pulled yet\n", name: "second.txt")
+        r = try cli(t, s, ["push", unacked], vault: "field", key: "ivan")
+        try #require(r.status == 0, "\(r)")
+        let realAck = try s.psql("SELECT body FROM acks ORDER BY id LIMIT 1")
+        try #require(realAck.contains(rec), "\(realAck)")
+        _ = try s.psql("""
+            INSERT INTO acks (mailbox_seq, recipient, object, body, signature, at)
+            SELECT m.seq, a.recipient, m.object, replace(replace(a.body, a.object, m.object), '\(rec)', '\(unacked)'), a.signature, a.at
+            FROM acks a, mailbox m WHERE m.seq = (SELECT max(seq) FROM mailbox) AND a.id = (SELECT min(id) FROM acks)
+            """)
         r = try cli(t, s, ["push", "--purge-confirmed"], vault: "field", key: "ivan")
         try #require(r.status == 0, "\(r)")
-        #expect(r.stdoutLines == [rec], "only the acknowledged record is purged: \(r)")
+        #expect(r.stdoutLines == [rec], "only the record HQ acknowledged is purged, not one the server vouches for: \(r)")
         r = try t.run(["list", "--vault", t.file("field"), "--json"])
         #expect(!r.stdout.contains(rec) && r.stdout.contains(unacked), "\(r)")
+        r = try t.run(["status", "--vault", t.file("field")])
+        #expect(r.stdoutLines.contains("\(unacked)\tsent\thq"), "\(r)")
         r = try t.run(["check", "--vault", t.file("field")])
         #expect(r.status == 0, "the field vault is intact after the purge: \(r)")
 
