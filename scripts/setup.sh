@@ -10,6 +10,10 @@ pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev pkg-config)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# The team-server tests: openssl makes a test certificate, curl checks the TLS handshake;
+# scripts/pg.sh installs PostgreSQL itself.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

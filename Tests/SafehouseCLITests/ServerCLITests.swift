@@ -354,11 +354,70 @@ struct ServerCLITests {
         r = try t.run(push)
         #expect(r.status == 0 && r.stderr.contains("nothing new to push"), "\(r)")
 
-        // HQ gets it whole.
+        // A spooled bundle damaged on disk after a kill -9: the server refuses the upload (422 → 65),
+        // the client drops the spool, and the next push exports the record again.
+        let rec2 = try sealInField(t, String(repeating: "[00:00:01] A: more words\n", count: 600_000), name: "long.txt")
+        let p3 = try spawn(t, push)
+        try waitFor("a partial second upload") { Int(try s.psql("SELECT coalesce(max(received), 0) FROM uploads WHERE NOT completed")) ?? 0 >= 1 << 20 }
+        kill(p3.processIdentifier, SIGKILL)
+        p3.waitUntilExit()
+        let spooled = t.listing("field/outbox").filter { $0.hasSuffix(".bundle") }
+        try #require(spooled.count == 1, "\(spooled)")
+        let fh = try #require(FileHandle(forUpdatingAtPath: t.file("field/outbox/" + spooled[0])))
+        let end = try fh.seekToEnd()
+        try fh.seek(toOffset: end - 100)
+        let byte = try #require(try fh.read(upToCount: 1))
+        try fh.seek(toOffset: end - 100)
+        try fh.write(contentsOf: Data([byte[0] ^ 0x40]))
+        try fh.close()
+        r = try t.run(push)
+        #expect(r.status == 65 && r.stderr.contains("do not match the declared SHA-256"), "\(r)")
+        #expect(t.listing("field/outbox").filter { $0.hasSuffix(".bundle") }.isEmpty, "the damaged spool was dropped")
+        r = try t.run(push)
+        try #require(r.status == 0, "\(r)")
+        #expect(try s.psql("SELECT count(*) FROM mailbox") == "2", "each record delivered once, nothing damaged delivered")
+
+        // HQ gets both whole.
         r = try cli(t, s, ["pull"], vault: "hq", key: "olga")
-        try #require(r.status == 0 && r.stdoutLines.contains(rec), "\(r)")
+        try #require(r.status == 0 && r.stdoutLines.contains(rec) && r.stdoutLines.contains(rec2), "\(r)")
         r = try t.run(["open", rec, "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("back.bin")])
         try #require(r.status == 0, "\(r)")
         #expect(try t.read("back.bin") == big)
+    }
+
+    // MARK: - TLS
+
+    /// Runs a program from PATH; returns its exit status and stdout.
+    func tool(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func withACertificateTheServerSpeaksHTTPSOnly() throws {
+        let (t, s) = try setUp()
+        defer { s.remove(); t.remove() }
+        let (made, _) = try tool(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                  "-keyout", t.file("key.pem"), "-out", t.file("cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
+                                  "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(made == 0, "openssl could not make a test certificate")
+        s.stop()
+        try s.startTLS(cert: t.file("cert.pem"), key: t.file("key.pem"))
+        let https = "https://127.0.0.1:\(s.port)"
+        // curl, trusting exactly this certificate, gets the server's key over TLS…
+        let (ok, body) = try tool(["curl", "-sS", "--cacert", t.file("cert.pem"), https + "/v1/server"])
+        #expect(ok == 0 && body.contains("\"key\""), "\(ok) \(body)")
+        // …plain HTTP gets no answer, and a client that does not trust the certificate is refused (69).
+        let (plain, _) = try tool(["curl", "-sS", "http://127.0.0.1:\(s.port)/v1/server"])
+        #expect(plain != 0, "plain HTTP is not served next to HTTPS")
+        let r = try t.run(["pull", "--server", https, "--vault", t.file("field"), "--identity", t.file("ivan")])
+        #expect(r.status == 69, "an untrusted certificate is never accepted: \(r)")
     }
 }

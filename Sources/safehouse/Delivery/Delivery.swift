@@ -100,7 +100,20 @@ struct Delivery {
     private func flushOutbox(_ state: inout DeliveryState, key: [UInt8]) throws {
         while let item = state.outbox.first {
             let bar = ProgressBar(label: "uploading", quiet: quiet)
-            let (receipt, sig) = try transfers.upload(item, serverKey: key, me: me.fingerprint.compact, progress: bar.update)
+            let receipt: String, sig: String
+            do {
+                (receipt, sig) = try transfers.upload(item, serverKey: key, me: me.fingerprint.compact, progress: bar.update)
+            } catch let e as VaultError where e.exitCode == 65 || e.exitCode == 66 {
+                // A spooled bundle damaged on this disk would be refused forever: drop it, so
+                // the next push exports its records again (nothing of it was delivered).
+                if (try? Transfers.hashFile(item.file))?.0 != item.object {
+                    state.outbox.removeFirst()
+                    try state.save(vault)
+                    unlink(item.file)
+                    Output.note("the spooled bundle in \(outboxDir) was damaged and is dropped; push again to send its records anew")
+                }
+                throw e
+            }
             state.outbox.removeFirst()
             state.sent.append(.init(object: item.object, to: item.to, records: item.records, digests: item.digests,
                                     receipt: receipt, signature: sig, server: client.base))

@@ -11,10 +11,9 @@ import SafehouseVault
 /// server cannot be reached, 75 when it answers "try later", 77 when it refuses
 /// the member, 65 when it refuses the data.
 ///
-/// TLS: an `https://` URL is verified against the system's CAs; a private CA's
-/// certificate can be named with `$URLSessionCertificateAuthorityInfoFile`
-/// (libcurl's CAINFO). The server must be served at the URL's root (the signed
-/// path is the path sent).
+/// TLS: an `https://` URL is verified against the system's trust store (a
+/// private CA is installed there with `update-ca-certificates`). The server must
+/// be served at the URL's root (the signed path is the path sent).
 final class ServerClient: @unchecked Sendable {
     let base: String
     let identity: Identity?

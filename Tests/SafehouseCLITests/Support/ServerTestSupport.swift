@@ -65,6 +65,7 @@ final class ServerFixture: @unchecked Sendable {
     let port: Int
     let logPath: String
     private var process: Process?
+    private var starts = 0
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(sandbox: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -79,7 +80,11 @@ final class ServerFixture: @unchecked Sendable {
         try start(sourceLocation: sourceLocation)
     }
 
-    func start(extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func startTLS(cert: String, key: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try start(extra: ["--tls-cert", cert, "--tls-key", key], probe: "https", sourceLocation: sourceLocation)
+    }
+
+    func start(extra: [String] = [], probe: String = "http", sourceLocation: SourceLocation = #_sourceLocation) throws {
         let bin = ServerTestEnvironment.serverBinary
         try #require(FileManager.default.isExecutableFile(atPath: bin), "\(bin) is not built: run `swift build`", sourceLocation: sourceLocation)
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -93,10 +98,12 @@ final class ServerFixture: @unchecked Sendable {
         p.standardInput = FileHandle.nullDevice
         try p.run()
         process = p
-        // Ready when it answers.
+        starts += 1
+        // Ready when it answers (HTTPS: when it logs that it listens; the test's client does not trust its certificate).
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let r = try? HTTP.send(url + "/v1/server", method: "GET"), r.status == 200 { return }
+            if probe == "http", let r = try? HTTP.send(url + "/v1/server", method: "GET"), r.status == 200 { return }
+            if probe == "https", ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").components(separatedBy: "Server started").count > starts { return }
             guard p.isRunning else { break }
             usleep(100_000)
         }
