@@ -37,10 +37,14 @@ struct Routes {
 
     func publishKeyring(_ request: Request) async throws -> Response {
         var request = request
+        let pinned = state.teamRoot
         let parse = { (body: ByteBuffer) throws -> TeamKeyring in
-            do { return try TeamKeyring.parse(String(buffer: body), object: "published keyring") } catch {
+            let ring: TeamKeyring
+            do { ring = try TeamKeyring.parse(String(buffer: body), object: "published keyring") } catch {
                 throw ServerFailure.unprocessable("the keyring does not verify (not signed by an active officer of its root of trust)")
             }
+            if let pinned, ring.root != pinned { throw ServerFailure.forbidden("this server serves another team (--team-root)") }
+            return ring
         }
         let (caller, body) = try await auth.authenticate(&request, bootstrap: { try parse($0) })
         guard caller.isOfficer else { throw ServerFailure.forbidden("only officers publish keyrings") }

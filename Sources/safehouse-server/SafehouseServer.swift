@@ -18,6 +18,7 @@ import HummingbirdTLS
 import Logging
 import PostgresNIO
 import SafehouseCrypto
+import SafehouseVault
 
 @main
 struct SafehouseServer: AsyncParsableCommand {
@@ -41,6 +42,9 @@ struct SafehouseServer: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes (larger: 413).")
     var maxBody: Int = ServerLimits.maxBody
 
+    @Option(help: "The team's root officer fingerprint: only a keyring with this root is ever accepted (else the first published keyring decides).")
+    var teamRoot: String?
+
     @Option(help: "Seconds a request waits for the database before answering 503 (try again later).")
     var databaseTimeout: Int = 10
 
@@ -53,6 +57,10 @@ struct SafehouseServer: AsyncParsableCommand {
             throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8443")
         }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        let pinnedRoot = try teamRoot.map { text -> Fingerprint in
+            guard let f = Fingerprint(text: text) else { throw ValidationError("--team-root takes a member fingerprint (`safehouse key show OFFICER.pub`)") }
+            return f
+        }
         let pg = try DatabaseURL.parse(database)
         let client = PostgresClient(configuration: pg, backgroundLogger: logger)
         let store = PostgresObjectStore(client: client, logger: logger)
@@ -65,7 +73,7 @@ struct SafehouseServer: AsyncParsableCommand {
             server = .http1()
         }
         let state = ServerState(store: store, client: client, logger: logger, maxBody: maxBody,
-                                databaseTimeout: .seconds(max(1, databaseTimeout)))
+                                databaseTimeout: .seconds(max(1, databaseTimeout)), teamRoot: pinnedRoot)
         let router = Router()
         Routes(state: state).register(on: router)
         var app = Application(router: router, server: server,

@@ -15,11 +15,14 @@ final class ServerState: Sendable {
     let maxBody: Int
     /// How long a request waits for the database before answering 503.
     let databaseTimeout: Duration
+    /// `--team-root`: the only root of trust a published keyring may have.
+    let teamRoot: Fingerprint?
     private let key = NIOLockedValueBox<(publicKey: [UInt8], secret: SecureBytes)?>(nil)
     private let ring = NIOLockedValueBox<TeamKeyring?>(nil)
 
-    init(store: any ObjectStore, client: PostgresClient, logger: Logger, maxBody: Int, databaseTimeout: Duration) {
+    init(store: any ObjectStore, client: PostgresClient, logger: Logger, maxBody: Int, databaseTimeout: Duration, teamRoot: Fingerprint?) {
         self.store = store; self.client = client; self.logger = logger; self.maxBody = maxBody; self.databaseTimeout = databaseTimeout
+        self.teamRoot = teamRoot
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -420,4 +420,23 @@ struct ServerCLITests {
         let r = try t.run(["pull", "--server", https, "--vault", t.file("field"), "--identity", t.file("ivan")])
         #expect(r.status == 69, "an untrusted certificate is never accepted: \(r)")
     }
+
+    @Test func aPinnedTeamRootRefusesAnotherTeamsKeyring() throws {
+        let t = try Sandbox()
+        try t.makeTeam()
+        try t.installKeys(["sam"])
+        let s = try ServerFixture(sandbox: t)
+        defer { s.remove(); t.remove() }
+        // Pinned to another root (Sam's): Olga's keyring is never accepted, not even as the first.
+        s.stop()
+        try s.start(extra: ["--team-root", try t.identity("sam").fingerprint.compact])
+        var r = try t.run(["team", "publish", "--server", s.url, "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 77 && r.stderr.contains("another team"), "\(r)")
+        #expect(try s.psql("SELECT count(*) FROM keyrings") == "0")
+        // Pinned to Olga's root: accepted.
+        s.stop()
+        try s.start(extra: ["--team-root", try t.identity("olga").fingerprint.compact])
+        r = try t.run(["team", "publish", "--server", s.url, "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 0, "\(r)")
+    }
 }

@@ -48,10 +48,21 @@ final class ServerClient: @unchecked Sendable {
 
     /// Sends one request (signed unless `signed` is false) and returns the reply when
     /// its status is 2xx; throws the mapped `VaultError` otherwise.
+    /// A temporary failure (503, a dropped connection) is retried twice, after 1 s and 3 s:
+    /// every request is idempotent (uploads by offset and content hash), and each
+    /// attempt is signed afresh (new time and nonce).
     func send(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, signed: Bool = true) throws -> Reply {
-        let reply = try raw(method, path, body: body, contentType: contentType, signed: signed)
-        try check(reply, method: method, path: path)
-        return reply
+        var attempt = 0
+        while true {
+            do {
+                let reply = try raw(method, path, body: body, contentType: contentType, signed: signed)
+                try check(reply, method: method, path: path)
+                return reply
+            } catch let e as VaultError where e.exitCode == 75 && attempt < 2 {
+                attempt += 1
+                usleep(attempt == 1 ? 1_000_000 : 3_000_000)
+            }
+        }
     }
 
     func raw(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, signed: Bool = true) throws -> Reply {
