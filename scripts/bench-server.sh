@@ -15,7 +15,7 @@ bin=${SAFEHOUSE_BIN_DIR:-$PWD/.build/debug}
 work=$(mktemp -d /tmp/safehouse-bench-server.XXXXXX)
 pg_dir=$(mktemp -d /tmp/safehouse-bench-pg.XXXXXX)   # its own folder: PostgreSQL runs as another user
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; "$repo/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() { [ -n "${BENCH_LOG:-}" ] && cp "$work/server.log" "$BENCH_LOG" 2>/dev/null; [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; "$repo/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 pg_env=$(scripts/pg.sh start "$pg_dir" 2>/dev/null)
 db=$(sed -n 's/^SAFEHOUSE_TEST_DATABASE=//p' <<< "$pg_env")
