@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "safehouse", targets: ["safehouse"]),
+        // The team server (Docs/SERVER.md): a separate product, so the field tool never links it.
+        .executable(name: "safehouse-server", targets: ["safehouse-server"]),
         .library(name: "SafehouseVault", targets: ["SafehouseVault"]),
         .library(name: "SafehouseRedaction", targets: ["SafehouseRedaction"]),
     ],
@@ -13,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Team server only: HTTP over SwiftNIO, PostgreSQL, structured logs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +53,18 @@ let package = Package(
                 "SafehouseCrypto",
                 "SafehouseAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "safehouse-server",
+            dependencies: [
+                "SafehouseVault",
+                "SafehouseCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -86,7 +104,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SafehouseCLITests",
-            dependencies: ["SafehouseCrypto"]
+            // SafehouseVault: the server tests sign raw requests (SignedRequest) with test keys.
+            dependencies: ["SafehouseCrypto", "SafehouseVault"]
         ),
     ]
 )

@@ -14,6 +14,10 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+# The team-server tests: openssl makes a test certificate, curl checks the TLS handshake;
+# scripts/pg.sh installs PostgreSQL itself.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -12,4 +12,10 @@ SAFEHOUSE_BIN="$PWD/.build/debug/safehouse" SAFEHOUSE_DEMO_DIR="$demo_dir" scrip
 rm -rf "$demo_dir" "$demo_dir.log"
 echo "README demo: ok"
 if [ "${FUZZ_SECONDS:-45}" != "0" ]; then scripts/fuzz.sh "${FUZZ_SECONDS:-45}"; fi
+# A real PostgreSQL for the team-server tests (they start safehouse-server themselves),
+# stopped by its PID whatever happens; in CI the tests fail rather than skip without it.
+pg_dir=$(mktemp -d /tmp/safehouse-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$pg_dir"' EXIT
+pg_env=$(scripts/pg.sh start "$pg_dir")
+while IFS= read -r line; do export "${line?}"; done <<< "$pg_env"
 swift test --skip-build

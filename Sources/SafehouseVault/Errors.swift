@@ -18,6 +18,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(object: String, detail: String)
     /// Refused: not a recipient, wrong passphrase, role not allowed, … (exit 77).
     case refused(object: String, reason: String, hint: String)
+    /// The team server cannot be reached (exit 69).
+    case unreachable(object: String, hint: String)
+    /// A temporary failure: the server is busy or down for a moment; try again later (exit 75).
+    case temporary(object: String, hint: String)
     /// Anything else (exit 1).
     case other(String)
 
@@ -30,6 +34,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotCreate: return 73
         case .io: return 74
         case .refused: return 77
+        case .unreachable: return 69
+        case .temporary: return 75
         case .other: return 1
         }
     }
@@ -44,6 +50,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotCreate(let o, let h): return "cannot create \(o): \(h)"
         case .io(let o, let d): return "I/O error on \(o): \(d)"
         case .refused(let o, let r, _): return "\(o): refused: \(r)"
+        case .unreachable(let o, _): return "cannot reach \(o)"
+        case .temporary(let o, _): return "\(o) failed for now (temporary)"
         case .other(let m): return m
         }
     }
@@ -51,7 +59,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A suggestion for the user, if any.
     public var hint: String? {
         switch self {
-        case .badData(_, let h), .missing(_, let h), .refused(_, _, let h), .usageWithHint(_, let h), .malformed(_, _, let h): return h.isEmpty ? nil : h
+        case .badData(_, let h), .missing(_, let h), .refused(_, _, let h), .usageWithHint(_, let h), .malformed(_, _, let h),
+             .unreachable(_, let h), .temporary(_, let h): return h.isEmpty ? nil : h
         case .io: return "check free disk space, permissions and the device; nothing was left behind"
         default: return nil
         }

@@ -15,7 +15,7 @@ struct Safehouse: ParsableCommand {
         subcommands: [
             Key.self, Init.self, Team.self, Seal.self, Open.self, List.self, Check.self, BundleCommand.self, QuarantineCommand.self,
             Subject.self, Redact.self, Approve.self, Grant.self, Revoke.self, Export.self, Trace.self, AuditCommand.self, Stats.self,
-            Recovery.self, Agent.self,
+            Recovery.self, Agent.self, Push.self, Pull.self, Status.self,
         ]
     )
 

@@ -6,7 +6,7 @@ struct Team: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "team",
         abstract: "Team members and the signed team keyring.",
-        subcommands: [Add.self, Export.self, List.self, Remove.self, Update.self])
+        subcommands: [Add.self, Export.self, List.self, Remove.self, Update.self, Publish.self])
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SafehouseCrypto
+import SafehouseVault
+
+/// `ObjectStore` on PostgreSQL: one `object_chunks` row (BYTEA) per uploaded chunk,
+/// keyed by upload and byte offset; `objects` maps a SHA-256 to the upload that
+/// carried it. Rows are never updated once an object is published.
+struct PostgresObjectStore: ObjectStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    func upload(id: String) async throws -> UploadStatus? {
+        let rows = try await client.query(
+            "SELECT id, member, mailbox, sha256, size, received, completed FROM uploads WHERE id = \(id)", logger: logger)
+        for try await (id, member, mailbox, sha, size, received, completed) in rows.decode((String, String, String, String, Int64, Int64, Bool).self) {
+            return UploadStatus(id: id, member: member, mailbox: mailbox, sha256: sha, size: size, received: received, completed: completed)
+        }
+        return nil
+    }
+
+    func createUpload(id: String, member: String, mailbox: String, sha256: String, size: Int64, now: Int64) async throws -> UploadStatus {
+        try await client.query("""
+            INSERT INTO uploads (id, member, mailbox, sha256, size, created_at) VALUES (\(id), \(member), \(mailbox), \(sha256), \(size), \(now))
+            ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        guard let u = try await upload(id: id) else { throw ServerFailure.internalError("upload vanished") }
+        return u
+    }
+
+    func append(uploadID: String, offset: Int64, bytes: ByteBuffer) async throws -> AppendResult {
+        try await client.withTransaction(logger: logger) { conn in
+            let rows = try await conn.query("SELECT size, received, completed FROM uploads WHERE id = \(uploadID) FOR UPDATE", logger: logger)
+            var found: (Int64, Int64, Bool)?
+            for try await r in rows.decode((Int64, Int64, Bool).self) { found = r }
+            guard let (size, received, completed) = found else { throw ServerFailure.notFound("no such upload") }
+            if completed { return .alreadyComplete }
+            let n = Int64(bytes.readableBytes)
+            if offset != received {
+                // A retry of a chunk that already arrived (its answer was lost): same bytes, same place.
+                if offset < received {
+                    let prev = try await conn.query(
+                        "SELECT data FROM object_chunks WHERE upload_id = \(uploadID) AND offset_bytes = \(offset)", logger: logger)
+                    for try await data in prev.decode(ByteBuffer.self) where data == bytes { return .accepted(received: received) }
+                }
+                return .wrongOffset(received: received)
+            }
+            guard received + n <= size else { return .tooLong }
+            guard n > 0 else { return .accepted(received: received) }
+            try await conn.query("INSERT INTO object_chunks (upload_id, offset_bytes, data) VALUES (\(uploadID), \(offset), \(bytes))",
+                                 logger: logger)
+            try await conn.query("UPDATE uploads SET received = \(received + n) WHERE id = \(uploadID)", logger: logger)
+            return .accepted(received: received + n)
+        }
+    }
+
+    func finish(uploadID: String, now: Int64) async throws -> FinishResult {
+        try await client.withTransaction(logger: logger) { conn in
+            let rows = try await conn.query("SELECT sha256, size, received, completed FROM uploads WHERE id = \(uploadID) FOR UPDATE", logger: logger)
+            var found: (String, Int64, Int64, Bool)?
+            for try await r in rows.decode((String, Int64, Int64, Bool).self) { found = r }
+            guard let (sha, size, received, completed) = found else { throw ServerFailure.notFound("no such upload") }
+            if completed { return .stored }
+            guard received == size else { return .incomplete(received: received, size: size) }
+            // Streamed row by row: the whole object is never in memory.
+            let hasher = ContentSHA256()
+            var total: Int64 = 0
+            let chunks = try await conn.query(
+                "SELECT data FROM object_chunks WHERE upload_id = \(uploadID) ORDER BY offset_bytes", logger: logger)
+            for try await data in chunks.decode(ByteBuffer.self) {
+                data.withUnsafeReadableBytes { hasher.update($0) }
+                total += Int64(data.readableBytes)
+            }
+            guard total == size, Hex.encode(hasher.finalize()) == sha else {
+                try await conn.query("DELETE FROM object_chunks WHERE upload_id = \(uploadID)", logger: logger)
+                try await conn.query("UPDATE uploads SET received = 0 WHERE id = \(uploadID)", logger: logger)
+                return .hashMismatch
+            }
+            try await conn.query("UPDATE uploads SET completed = true WHERE id = \(uploadID)", logger: logger)
+            try await conn.query("""
+                INSERT INTO objects (sha256, size, upload_id, stored_at) VALUES (\(sha), \(size), \(uploadID), \(now))
+                ON CONFLICT (sha256) DO NOTHING
+                """, logger: logger)
+            return .stored
+        }
+    }
+
+    func objectSize(sha256: String) async throws -> Int64? {
+        let rows = try await client.query("SELECT size FROM objects WHERE sha256 = \(sha256)", logger: logger)
+        for try await size in rows.decode(Int64.self) { return size }
+        return nil
+    }
+
+    func read(sha256: String, offset: Int64) async throws -> ByteBuffer? {
+        let rows = try await client.query("""
+            SELECT c.offset_bytes, c.data FROM objects o JOIN object_chunks c ON c.upload_id = o.upload_id
+            WHERE o.sha256 = \(sha256) AND c.offset_bytes <= \(offset) ORDER BY c.offset_bytes DESC LIMIT 1
+            """, logger: logger)
+        for try await (start, data) in rows.decode((Int64, ByteBuffer).self) {
+            let skip = Int(offset - start)
+            guard skip < data.readableBytes else { return nil }
+            return data.getSlice(at: data.readerIndex + skip, length: data.readableBytes - skip)
+        }
+        return nil
+    }
+}
