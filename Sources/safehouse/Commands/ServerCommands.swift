@@ -21,6 +21,7 @@ struct ServerOption: ParsableArguments {
 
 struct Push: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "push",
         abstract: "Send sealed material through the team server (ciphertext only).",
         discussion: """
             From a field vault: records (and every subject identity) as one signed bundle to HQ's mailbox; \
@@ -51,6 +52,7 @@ struct Push: ParsableCommand {
 
 struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pull",
         abstract: "Fetch and import what waits in your mailbox on the team server.",
         discussion: """
             Applies a newer officer-signed keyring if the server has one (field and editor vaults), then imports \
@@ -74,6 +76,7 @@ struct Pull: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "What this vault sent through the team server: pending, sent, acknowledged.",
         discussion: """
             One line per record: ID, state (unsent, pending, sent, acknowledged) and mailbox. With --server \
@@ -104,6 +107,7 @@ struct Status: ParsableCommand {
 extension Team {
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Publish this HQ vault's signed keyring to the team server (officers).",
             discussion: "The server checks every request against the newest keyring published; a removed member is refused from then on.")
         @OptionGroup var server: ServerOption
