@@ -10,5 +10,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 command -v age >/dev/null || { echo "needs age (apt-get install age)" >&2; exit 1; }
 scratch="${SCRATCH:-.build-release}"
-swift build -c release --product safehouse --scratch-path "$scratch" 2>&1 | tail -1
+SCRATCH="$scratch" scripts/build-release.sh safehouse >/dev/null
 exec python3 scripts/bench_batch_seal.py --bin "$scratch/release/safehouse" "$@"

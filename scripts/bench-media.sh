@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 if [ -z "${SAFEHOUSE_BIN:-}" ]; then
-  swift build -c release --product safehouse --scratch-path .build-release 2>&1 | tail -1
+  scripts/build-release.sh safehouse >/dev/null
 fi
 S="${SAFEHOUSE_BIN:-$PWD/.build-release/release/safehouse}"
 RUNS="${RUNS:-3}"

@@ -15,5 +15,5 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-swift build -c release --product safehouse --scratch-path .build-release 2>&1 | tail -1
-exec python3 scripts/bench.py --bin .build-release/release/safehouse "$@"
+bin=$(scripts/build-release.sh safehouse)   # static Swift runtime: what a team installs
+exec python3 scripts/bench.py --bin "$bin" "$@"
