@@ -34,6 +34,10 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "SafehouseCrypto", dependencies: ["CSodium", "COpenSSL"]),
+        // The CLI's HTTP client for the team server: libcurl, loaded with dlopen when a
+        // command talks to the server, so seal/open never pay for loading it (headers
+        // from Debian's libcurl4-openssl-dev at build time only).
+        .target(name: "CHTTP", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "SafehouseRedaction"),
         .target(name: "SafehouseAudit", dependencies: ["SafehouseCrypto"]),
         .target(
@@ -52,6 +56,7 @@ let package = Package(
                 "SafehouseRedaction",
                 "SafehouseCrypto",
                 "SafehouseAudit",
+                "CHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Safehouse needs on a fresh Debian machine (libsodium, OpenSSL's
-# libcrypto for SHA-256, pkg-config;
+# libcrypto for SHA-256, pkg-config, libcurl's headers for the server client;
 # age for interop checks; faketime for clock-step tests; ffmpeg, which media
 # excerpts need at run time and whose ffprobe checks that subtitle exports play;
 # espeak-ng, sox and exiftool for the media excerpt tests). Idempotent; needs root (or sudo).
@@ -8,6 +8,9 @@ set -euo pipefail
 need=()
 pkg-config --exists libsodium 2>/dev/null || need+=(libsodium-dev pkg-config)
 pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev pkg-config)
+# libcurl's headers: the CLI's team-server client loads libcurl at run time (Sources/CHTTP).
+[ -e /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -e /usr/include/aarch64-linux-gnu/curl/curl.h ] \
+  || [ -e /usr/include/curl/curl.h ] || need+=(libcurl4-openssl-dev)
 command -v age >/dev/null 2>&1 || need+=(age)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)

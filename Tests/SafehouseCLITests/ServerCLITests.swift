@@ -419,6 +419,18 @@ struct ServerCLITests {
         #expect(plain != 0, "plain HTTP is not served next to HTTPS")
         let r = try t.run(["pull", "--server", https, "--vault", t.file("field"), "--identity", t.file("ivan")])
         #expect(r.status == 69, "an untrusted certificate is never accepted: \(r)")
+        // Trusting exactly this certificate ($SAFEHOUSE_SERVER_CA), the same pull goes through TLS…
+        let trusted = try t.run(["pull", "--server", https, "--vault", t.file("field"), "--identity", t.file("ivan")],
+                                env: ["SAFEHOUSE_SERVER_CA": t.file("cert.pem")])
+        #expect(trusted.status == 0, "a pull over TLS with the server's certificate trusted: \(trusted)")
+        // …but not under another name than the certificate's (host names are checked), and a
+        // missing trust file is an error of its own, not a silent fall-back to the system's.
+        let otherName = try t.run(["pull", "--server", "https://localhost:\(s.port)", "--vault", t.file("field"), "--identity", t.file("ivan")],
+                                  env: ["SAFEHOUSE_SERVER_CA": t.file("cert.pem")])
+        #expect(otherName.status == 69, "the certificate names 127.0.0.1 only: \(otherName)")
+        let missing = try t.run(["pull", "--server", https, "--vault", t.file("field"), "--identity", t.file("ivan")],
+                                env: ["SAFEHOUSE_SERVER_CA": t.file("no-such.pem")])
+        #expect(missing.status == 66, "\(missing)")
     }
 
     @Test func aPinnedTeamRootRefusesAnotherTeamsKeyring() throws {

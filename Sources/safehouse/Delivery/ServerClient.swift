@@ -1,23 +1,22 @@
+import CHTTP
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SafehouseCrypto
 import SafehouseVault
 
-/// A small synchronous HTTP/1.1 client for the team server (Foundation's
-/// URLSession, libcurl on Linux): every request signed by the member's key
+/// A small synchronous HTTP/1.1 client for the team server (libcurl, loaded on
+/// first use by the `CHTTP` shim so that other commands never load it): every request signed by the member's key
 /// (`SignedRequest`), every failure mapped to the CLI's exit codes — 69 when the
 /// server cannot be reached, 75 when it answers "try later", 77 when it refuses
 /// the member, 65 when it refuses the data.
 ///
 /// TLS: an `https://` URL is verified against the system's trust store (a
-/// private CA is installed there with `update-ca-certificates`). The server must
+/// private CA is installed there with `update-ca-certificates`), or against the
+/// PEM file `$SAFEHOUSE_SERVER_CA` names (the team's own CA or the server's
+/// certificate), host name included. The server must
 /// be served at the URL's root (the signed path is the path sent).
 final class ServerClient: @unchecked Sendable {
     let base: String
     let identity: Identity?
-    private let session: URLSession
 
     struct Reply {
         let status: Int
@@ -36,15 +35,15 @@ final class ServerClient: @unchecked Sendable {
         }
         base = s
         self.identity = identity
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 60
-        config.timeoutIntervalForResource = 600
-        config.httpCookieStorage = nil
-        config.urlCache = nil
-        session = URLSession(configuration: config)
+        if let ca = Self.caFile, !FileManager.default.isReadableFile(atPath: ca) {
+            throw VaultError.missing(object: ca, hint: "$SAFEHOUSE_SERVER_CA names the PEM file of certificates to trust for https; it cannot be read")
+        }
     }
 
     var serverName: String { "server \(base)" }
+
+    /// `$SAFEHOUSE_SERVER_CA`: the only certificates trusted for https, instead of the system's.
+    static let caFile: String? = ProcessInfo.processInfo.environment["SAFEHOUSE_SERVER_CA"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// Sends one request (signed unless `signed` is false) and returns the reply when
     /// its status is 2xx; throws the mapped `VaultError` otherwise.
@@ -66,35 +65,45 @@ final class ServerClient: @unchecked Sendable {
     }
 
     func raw(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, signed: Bool = true) throws -> Reply {
-        guard let url = URL(string: base + path) else { throw VaultError.other("cannot form a URL for \(path)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if !body.isEmpty { request.httpBody = Data(body) }
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        var lines: [String] = []
+        if let contentType { lines.append("Content-Type: \(contentType)") }
         if signed {
             guard let identity else { throw VaultError.usage("this request needs your key: pass --identity FILE") }
             for (name, value) in try SignedRequest.headers(method: method, path: path, body: body, by: identity) {
-                request.setValue(value, forHTTPHeaderField: name)
+                lines.append("\(name): \(value)")
             }
         }
-        let box = ReplyBox()
-        let done = DispatchSemaphore(value: 0)
-        session.dataTask(with: request) { data, response, error in
-            box.data = data; box.response = response as? HTTPURLResponse; box.error = error
-            done.signal()
-        }.resume()
-        done.wait()
-        if let error = box.error {
-            let code = (error as? URLError)?.code
-            if code == .networkConnectionLost || code == .timedOut {
-                throw VaultError.temporary(object: serverName, hint: "the connection dropped or timed out; run the command again (transfers resume)")
+        guard lines.allSatisfy({ !$0.contains("\r") && !$0.contains("\n") }) else { throw VaultError.other("a request header holds a line break") }
+        var reply = chttp_reply()
+        let cLines = lines.map { strdup($0) }
+        defer { cLines.forEach { free($0) }; chttp_reply_free(&reply) }
+        var pointers: [UnsafePointer<CChar>?] = cLines.map { UnsafePointer($0) }
+        pointers.withUnsafeMutableBufferPointer { headers in
+            body.withUnsafeBufferPointer { b in
+                // 30 s to connect, 60 s without a byte, 600 s in all (as the URLSession client had).
+                chttp_request(method, base + path, headers.baseAddress, headers.count, b.baseAddress, b.count, 30, 60, 600,
+                              Self.caFile, &reply)
             }
+        }
+        switch Int(reply.kind) {
+        case Int(CHTTP_OK): break
+        case Int(CHTTP_TEMPORARY):
+            throw VaultError.temporary(object: serverName, hint: "the connection dropped or timed out; run the command again (transfers resume)")
+        case Int(CHTTP_NO_LIBRARY):
+            throw VaultError.unreachable(object: serverName, hint: "libcurl is not installed (Debian: apt-get install libcurl4); nothing was changed")
+        default:
             throw VaultError.unreachable(object: serverName, hint: "check the URL, the network and that safehouse-server runs there; nothing was changed")
         }
-        guard let http = box.response else { throw VaultError.unreachable(object: serverName, hint: "no HTTP answer") }
+        let data = reply.body_len > 0 ? Data(bytes: reply.body, count: reply.body_len) : Data()
         var headers: [String: String] = [:]
-        for (k, v) in http.allHeaderFields { if let k = k as? String, let v = v as? String { headers[k] = v } }
-        return Reply(status: http.statusCode, body: box.data ?? Data(), headers: headers)
+        if reply.headers_len > 0 {
+            let text = String(decoding: UnsafeRawBufferPointer(start: reply.headers, count: reply.headers_len), as: UTF8.self)
+            for line in text.split(separator: "\r\n") {
+                guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("HTTP/") else { continue }
+                headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return Reply(status: reply.status, body: data, headers: headers)
     }
 
     /// The server's own words (never a secret: the server has none of ours).
@@ -118,10 +127,4 @@ final class ServerClient: @unchecked Sendable {
         default: throw VaultError.other("\(what) answered HTTP \(reply.status): \(said)")
         }
     }
-}
-
-private final class ReplyBox: @unchecked Sendable {
-    var data: Data?
-    var response: HTTPURLResponse?
-    var error: Error?
 }
