@@ -183,27 +183,35 @@ extension Redactor {
     /// Where identities are said: every word the lexicon or a detector matches (in any
     /// spelling it knows: Hangul, romanizations, aliases) becomes a span from its first
     /// word's start − `marginMs` to its last word's end + `marginMs`, clamped at 0.
+    /// Each segment is scanned on its own and the whole timeline once more as one text, so
+    /// a name that a segment (or cue) boundary splits — "… met Gim" | "Yeong-ho, who …" —
+    /// is found whole; joining two speakers' words can only add spans, never remove one.
     /// Overlapping or touching spans merge (their kinds joined by `+`, sorted). Speaker
     /// labels are not spoken and place no span.
     public func bleepSpans(_ timeline: WordTimeline, marginMs: Int) -> [BleepSpan] {
         var worker = ScanWorker(lexicon)
         var raw: [BleepSpan] = []
-        for seg in timeline.segments {
+        // Scans `words` joined by single spaces and turns each region into a span.
+        func scan(_ words: [TimedWord]) {
             var offsets: [(Int, Int)] = []
+            var text = ""
             var pos = 0
-            for (k, w) in seg.words.enumerated() {
-                if k > 0 { pos += 1 }
+            for (k, w) in words.enumerated() {
+                if k > 0 { pos += 1; text += " " }
                 let n = w.text.unicodeScalars.count
                 offsets.append((pos, pos + n))
                 pos += n
+                text += w.text
             }
-            for r in worker.regions(of: seg.text) where r.action != .exclusion {
+            for r in worker.regions(of: text) where r.action != .exclusion {
                 let hit = offsets.indices.filter { offsets[$0].0 < r.end && r.start < offsets[$0].1 }
                 guard let a = hit.first, let b = hit.last else { continue }
-                raw.append(BleepSpan(startMs: max(0, seg.words[a].startMs - marginMs), endMs: seg.words[b].endMs + marginMs,
-                                     kind: r.action.kindName))
+                raw.append(BleepSpan(startMs: max(0, min(words[a].startMs, words[b].startMs) - marginMs),
+                                     endMs: max(words[a].endMs, words[b].endMs) + marginMs, kind: r.action.kindName))
             }
         }
+        for seg in timeline.segments { scan(seg.words) }
+        if timeline.segments.count > 1 { scan(timeline.segments.flatMap(\.words)) }
         return BleepSpan.merged(raw)
     }
 }

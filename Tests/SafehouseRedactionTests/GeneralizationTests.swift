@@ -185,4 +185,24 @@ struct GeneralizationTests {
         #expect(!out.cues[1].text.contains("3333"))
         #expect(out.cues[1].text.hasSuffix("이에요."))
     }
+
+    @Test("a name split across two cues (subtitles break lines anywhere) is removed from both, in Hangul and romanized",
+          arguments: [("저는 문", "누리를 만났어요"), ("I met Mun", "Nu-ri in Gosan"), ("I met Moon", "Nuri yesterday"), ("어제 탁", "민성 씨가")])
+    func splitName(_ parts: (String, String)) throws {
+        let r = try TestSupport.redactor(Self.korean)
+        let t = Transcript(cues: [Cue(start: 0, speaker: "A", text: parts.0), Cue(start: 2000, speaker: "B", text: parts.1)])
+        let out = try r.redact(t).transcript
+        let family = String(parts.0.split(separator: " ").last!), given = String(parts.1.split(separator: " ").first!)
+        #expect(!out.cues[0].text.hasSuffix(family), "\(out.cues)")
+        #expect(!out.cues[1].text.hasPrefix(given), "\(out.cues)")
+        // The words around the name stay.
+        #expect(out.cues[0].text.hasPrefix(String(parts.0.split(separator: " ").first!)), "\(out.cues)")
+    }
+
+    @Test("a cue closed by punctuation is not joined to the next, and ordinary words across a boundary stay")
+    func noJoinAfterPunctuation() throws {
+        let r = try TestSupport.redactor(Self.korean)
+        let t = Transcript(cues: [Cue(start: 0, text: "We walked to the river"), Cue(start: 2000, text: "and waited there.")])
+        #expect(try r.redact(t).transcript.cues.map(\.text) == ["We walked to the river", "and waited there."])
+    }
 }

@@ -56,6 +56,29 @@ struct WordTimelineTests {
         #expect(try TestSupport.redactor([]).bleepSpans(t, marginMs: 150).isEmpty)
     }
 
+    @Test("a name split by a segment boundary is bleeped whole, in every spelling; a lone surname on either side is not")
+    func nameAcrossSegments() throws {
+        let r = try TestSupport.redactor([Self.subject])
+        func w(_ s: String, _ a: Int, _ b: Int) -> TimedWord { TimedWord(text: s, startMs: a, endMs: b) }
+        for (family, given) in [("Gim", "Yeong-ho"), ("Kim", "Young-ho"), ("김", "영호는")] {
+            let t = WordTimeline(segments: [
+                TimedSegment(startMs: 0, endMs: 2000, words: [w("I", 0, 200), w("met", 200, 600), w(family, 1500, 2000)]),
+                TimedSegment(startMs: 2000, endMs: 4000, words: [w(given, 2000, 2600), w("yesterday", 2700, 3500)]),
+            ], estimated: false)
+            let spans = r.bleepSpans(t, marginMs: 100)
+            // One span from the surname's start to the given name's end (with the margin).
+            #expect(spans.contains { $0.startMs <= 1400 && $0.endMs >= 2700 && $0.kind.contains("name") },
+                    "\(family) | \(given): \(spans)")
+            #expect(!spans.contains { $0.startMs < 1300 }, "words before the name stay: \(spans)")
+        }
+        // Two segments that only touch ordinary words place no span.
+        let plain = WordTimeline(segments: [
+            TimedSegment(startMs: 0, endMs: 1000, words: [w("Kim", 0, 400)]),
+            TimedSegment(startMs: 1000, endMs: 2000, words: [w("left", 1000, 1400)]),
+        ], estimated: false)
+        #expect(r.bleepSpans(plain, marginMs: 100).isEmpty)
+    }
+
     @Test("clipping keeps the words that overlap the range, cut at its edges, times from its start")
     func clipping() {
         let t = WordTimeline(segments: [TimedSegment(startMs: 0, endMs: 4000, words: [

@@ -223,28 +223,41 @@ struct RedactionSession {
         return Transcript(cues: out)
     }
 
-    /// Numbers split over two cues (`… 010-4417-` / `2093이에요.`): scans the end of each cue
-    /// that ends in a digit or hyphen together with the start of the next, and adds the parts
-    /// of every hit that crosses the boundary to both cues.
+    /// Identities split over two cues: numbers (`… 010-4417-` / `2093이에요.`) and names
+    /// (`… I met Gim` / `Yeong-ho in Hoeryong`, `… 김` / `영호는 …`). Where a cue ends in a
+    /// letter, digit or hyphen and the next begins with one, the end of the cue is scanned
+    /// together with the start of the next (a window of whole words, at most `window` scalars
+    /// each side), and the parts of every hit that crosses the boundary are added to both cues.
+    /// A name can only run on across a boundary that no punctuation closes, so a cue ending in
+    /// `.`, `?`, `!` or the like costs nothing more.
     private mutating func joinAcrossCues(_ cues: [Cue], _ work: inout [CueWork]) {
         let window = 40
-        func isNumeric(_ u: Unicode.Scalar) -> Bool { u.value >= 0x30 && u.value <= 0x39 }
+        func joins(_ u: Unicode.Scalar) -> Bool {
+            u.properties.isAlphabetic || (u.value >= 0x30 && u.value <= 0x39) || u == "-"
+        }
+        func starts(_ u: Unicode.Scalar) -> Bool { joins(u) || u == "+" || u == "(" }
         for k in cues.indices.dropLast() {
             // Cheap test first: the last non-space of this cue and the first of the next.
-            guard let end = cues[k].text.unicodeScalars.last(where: { $0 != " " }), isNumeric(end) || end == "-",
-                  let first = cues[k + 1].text.unicodeScalars.first(where: { $0 != " " && $0 != "\n" }),
-                  isNumeric(first) || first == "+" || first == "(" else { continue }
+            guard let end = cues[k].text.unicodeScalars.last(where: { $0 != " " && $0 != "\n" }), joins(end),
+                  let first = cues[k + 1].text.unicodeScalars.first(where: { $0 != " " && $0 != "\n" }), starts(first)
+            else { continue }
             let a = Array(cues[k].text.unicodeScalars), b = Array(cues[k + 1].text.unicodeScalars)
             var ae = a.count
-            while ae > 0, a[ae - 1] == " " { ae -= 1 }
+            while ae > 0, a[ae - 1] == " " || a[ae - 1] == "\n" { ae -= 1 }
             var bs = 0
             while bs < b.count, b[bs] == " " || b[bs] == "\n" { bs += 1 }
             guard ae > 0, bs < b.count else { continue }
-            let tailStart = max(0, ae - window)
-            let head = b[bs..<min(b.count, bs + window)]
+            // Whole words: back up to a space (never cut a word in half, which could hide a match).
+            // Text without spaces (Chinese, Japanese) is cut at `window` after all: no word to split.
+            var tailStart = max(0, ae - window)
+            while tailStart > max(0, ae - 2 * window), a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart -= 1 }
+            if tailStart > 0, a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart = max(0, ae - window) }
+            var headEnd = min(b.count, bs + window)
+            while headEnd < min(b.count, bs + 2 * window), b[headEnd] != " ", b[headEnd] != "\n" { headEnd += 1 }
+            if headEnd < b.count, b[headEnd] != " ", b[headEnd] != "\n" { headEnd = min(b.count, bs + window) }
             var joined = String.UnicodeScalarView(a[tailStart..<ae])
             joined.append(" ")
-            joined.append(contentsOf: head)
+            joined.append(contentsOf: b[bs..<headEnd])
             let cut = ae - tailStart
             for r in workers[0].regions(of: String(joined)) where r.start < cut && r.end > cut + 1 {
                 RedactionSession.merge(Region(start: tailStart + r.start, end: ae, action: r.action), into: &work[k].text)
