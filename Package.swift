@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "SafehouseVault",
                 "SafehouseCrypto",
+                "SafehouseAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -109,8 +110,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SafehouseCLITests",
-            // SafehouseVault: the server tests sign raw requests (SignedRequest) with test keys.
-            dependencies: ["SafehouseCrypto", "SafehouseVault"]
+            // SafehouseVault: the server tests sign raw requests (SignedRequest) with test keys;
+            // SafehouseAudit: the witness tests sign checkpoints the CLI would never submit.
+            dependencies: ["SafehouseCrypto", "SafehouseVault", "SafehouseAudit"]
         ),
     ]
 )

@@ -36,10 +36,12 @@ extension Vault {
     /// vault's device key, which its owner or root officer endorsed).
     /// - Parameter ids: record ids; empty means every object in the vault.
     /// - Parameter progress: bodies copied so far and in all, in bytes.
+    /// - Returns: the audit log state the manifest carries (`log: size root`).
+    @discardableResult
     public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool,
-                             progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+                             progress: ((UInt64, UInt64) -> Void)? = nil) throws -> BundleLogState {
         let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
-        try store.write { db in
+        let state: BundleLogState = try store.write { db in
             let all = try String.fetchAll(db, sql: "SELECT id FROM objects ORDER BY rowid")
             let subjects = try String.fetchAll(db, sql: "SELECT object_id FROM subjects ORDER BY rowid")
             var ids = requested.isEmpty ? all : requested
@@ -116,8 +118,10 @@ extension Vault {
             try appendAudit(db, actor: identity, action: "bundle-export",
                             objects: ["manifest:" + Encoding.hex(GenericHash.hash(Array(manifest.text.utf8), length: 16)), "objects:\(ids.count)"],
                             outcome: .ok)
+            return BundleLogState(origin: id, size: logSize, root: logRoot)
         }
         try out.commit(overwrite: overwrite)
+        return state
     }
 
     private func copyBody(_ header: RecordHeader, into out: AtomicOutput, copied: (UInt64) -> Void) throws {
@@ -142,7 +146,11 @@ extension Vault {
     /// and the bundled audit chain are verified before anything is accepted; all
     /// or nothing; idempotent.
     /// - Parameter progress: bundle bytes verified so far (bodies) and the bundle's size.
-    public func importBundle(path: String, by identity: Identity?, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> BundleImportReport {
+    /// - Parameter logGate: called with the manifest's audit log state once its signature
+    ///   verified and before anything is read further or stored; throwing refuses the bundle
+    ///   (`pull` checks HQ's log state against the witness here).
+    public func importBundle(path: String, by identity: Identity?, progress: ((UInt64, UInt64) -> Void)? = nil,
+                             logGate: ((BundleLogState) throws -> Void)? = nil) throws -> BundleImportReport {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.missing(object: path, hint: "check the bundle's path") }
         defer { close(fd) }
@@ -163,6 +171,7 @@ extension Vault {
         // A manifest signed by a key no longer active (a stolen laptop's) still verifies as
         // that member's; everything it brings is then quarantined, never silently accepted.
         let signerActive = try verifyManifestSignature(manifest, reader: reader, members: ms, bad: bad)
+        try logGate?(BundleLogState(origin: manifest.origin, size: manifest.logSize, root: manifest.logRoot))
         let originID = manifest.origin
         var written: [String] = []
         var fresh: [(RecordHeader, String)] = []

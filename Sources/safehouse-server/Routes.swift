@@ -31,6 +31,8 @@ struct Routes {
         router.get("/v1/objects/:sha") { request, context in try await object(request, sha: try context.parameters.require("sha")) }
         router.post("/v1/mailbox/:seq/ack") { request, context in try await ack(request, seq: try context.parameters.require("seq", as: Int64.self)) }
         router.get("/v1/acks") { request, _ in try await acks(request) }
+        router.post("/v1/witness/add-checkpoint") { request, _ in try await addCheckpoint(request) }
+        router.get("/v1/witness/checkpoint") { request, _ in try await witnessedCheckpoint(request) }
     }
 
     // MARK: - Keyring

@@ -44,6 +44,17 @@ enum Schema {
             """,
             "CREATE INDEX acks_recipient ON acks (recipient)",
         ]),
+        // The witness of HQ's audit log (Docs/SERVER.md, "Witness"): every cosigned
+        // checkpoint by size, and the latest one, moved only by a compare-and-swap.
+        (2, [
+            """
+            CREATE TABLE witness_checkpoints (origin TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL,
+                                              cosigned_at BIGINT NOT NULL, submitted_by TEXT NOT NULL, PRIMARY KEY (origin, size))
+            """,
+            """
+            CREATE TABLE witness_latest (origin TEXT PRIMARY KEY, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL)
+            """,
+        ]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

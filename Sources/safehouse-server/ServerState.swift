@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
+import SafehouseAudit
 import SafehouseCrypto
 import SafehouseVault
 
@@ -57,6 +58,12 @@ final class ServerState: Sendable {
     func signReceipt(_ r: DeliveryReceipt) throws -> [UInt8] {
         guard let sk = key.withLockedValue({ $0?.secret }) else { throw ServerFailure.unavailable("the server key is not loaded yet") }
         return try Signature.sign(r.signedMessage, secretKey: sk)
+    }
+
+    /// `checkpoint` with this server's cosignature (C2SP cosignature/v1) at `time`.
+    func cosign(_ checkpoint: Checkpoint, time: Int64) throws -> Checkpoint {
+        guard let (pk, sk) = key.withLockedValue({ $0 }) else { throw ServerFailure.unavailable("the server key is not loaded yet") }
+        return try Cosignature.cosign(checkpoint, time: UInt64(max(0, time)), secretKey: sk, publicKey: pk)
     }
 
     // MARK: - Keyring

@@ -82,4 +82,46 @@ import Testing
         }
         #expect(checked >= 4)
     }
+
+    // MARK: - The witness's path (`safehouse-server`'s add-checkpoint decides through it)
+
+    /// Each consistency vector as an add-checkpoint request: the witness holds
+    /// (size1, root1), a checkpoint of (size2, root2) arrives with the proof.
+    /// It must be cosigned exactly when the vector holds; a failing vector must
+    /// never be accepted, whatever the refusal.
+    @Test(arguments: consistency)
+    func witnessDecidesLikeTheVector(_ v: Vector) throws {
+        // Built directly (the vectors' "don't care" roots are not 32 bytes, which `parse` would refuse).
+        let cp = Checkpoint(origin: "safehouse.vault/test", size: v.size2 ?? 0, root: Vector.decode(v.root2), signatures: [])
+        let request = WitnessRequest(oldSize: v.size1 ?? 0, proof: v.proofBytes, checkpoint: cp)
+        let decision = WitnessDecision.decide(request, stored: (v.size1 ?? 0, Vector.decode(v.root1)))
+        #expect((decision == .accept) == !v.wantErr, "\(v.path): \(v.desc) -> \(decision)")
+        #expect(WitnessDecision.verifyConsistency(request, storedRoot: Vector.decode(v.root1)) == !v.wantErr, "\(v.path)")
+    }
+
+    /// The request body round-trips and a proof that was flipped by one bit is a 422, not a cosignature.
+    @Test func witnessRequestRoundTripsAndRefusesAFlippedProof() throws {
+        let happy = try #require(Self.consistency.first { !$0.wantErr && ($0.size1 ?? 0) > 0 && ($0.size1 ?? 0) < ($0.size2 ?? 0) })
+        let cp = Checkpoint(origin: "safehouse.vault/test", size: happy.size2!, root: Vector.decode(happy.root2), signatures: [
+            .init(keyName: "k", keyHash: [1, 2, 3, 4], signature: [UInt8](repeating: 9, count: 64))])
+        let request = WitnessRequest(oldSize: happy.size1!, proof: happy.proofBytes, checkpoint: cp)
+        let parsed = try WitnessRequest.parse(Array(request.text.utf8))
+        #expect(parsed == request)
+        #expect(WitnessDecision.decide(parsed, stored: (happy.size1!, Vector.decode(happy.root1))) == .accept)
+        var flipped = happy.proofBytes
+        flipped[0][0] ^= 1
+        let bad = WitnessRequest(oldSize: happy.size1!, proof: flipped, checkpoint: cp)
+        #expect(WitnessDecision.decide(bad, stored: (happy.size1!, Vector.decode(happy.root1))) == .badProof)
+        // Stale old size, rollback and fork are 409s carrying the stored size.
+        #expect(WitnessDecision.decide(request, stored: (happy.size1! + 1, Vector.decode(happy.root1))) == .staleOld(storedSize: happy.size1! + 1))
+        let same = WitnessRequest(oldSize: happy.size2!, proof: [], checkpoint: cp)
+        #expect(WitnessDecision.decide(same, stored: (happy.size2!, [UInt8](repeating: 0, count: 32))) == .fork(storedSize: happy.size2!))
+        #expect(WitnessDecision.decide(same, stored: (happy.size2!, Vector.decode(happy.root2))) == .accept)
+        let older = WitnessRequest(oldSize: happy.size2! + 3, proof: [], checkpoint: cp)
+        #expect(WitnessDecision.decide(older, stored: (happy.size2! + 3, Vector.decode(happy.root2))) == .staleOld(storedSize: happy.size2! + 3))
+        // Malformed bodies are refused, not guessed at.
+        for text in ["old 01\n\n" + cp.text, "old 1\nnot-base64\n\n" + cp.text, "old 1\n" + cp.text, "olde 1\n\n" + cp.text] {
+            #expect(throws: AuditError.self, "\(text.prefix(20))") { try WitnessRequest.parse(Array(text.utf8)) }
+        }
+    }
 }

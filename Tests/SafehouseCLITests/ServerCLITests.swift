@@ -14,17 +14,7 @@ struct ServerCLITests {
 
         """
 
-    /// makeTeam + an editor vault for Edith, a running server, and the keyring published.
-    func setUp() throws -> (Sandbox, ServerFixture) {
-        let t = try Sandbox()
-        try t.makeTeam()
-        var r = try t.run(["init", "--vault", t.file("edithvault"), "--team", t.file("team.txt"), "--identity", t.file("edith")])
-        try #require(r.status == 0, "\(r)")
-        let s = try ServerFixture(sandbox: t)
-        r = try t.run(["team", "publish", "--server", s.url, "--vault", t.file("hq"), "--identity", t.file("olga")])
-        try #require(r.status == 0, "\(r)")
-        return (t, s)
-    }
+    func setUp() throws -> (Sandbox, ServerFixture) { try Sandbox.serverTeam() }
 
     func sealInField(_ t: Sandbox, _ text: String, name: String) throws -> String {
         try Data(text.utf8).write(to: URL(fileURLWithPath: t.file(name)))
@@ -34,7 +24,7 @@ struct ServerCLITests {
     }
 
     func cli(_ t: Sandbox, _ s: ServerFixture, _ verb: [String], vault: String, key: String) throws -> RunResult {
-        try t.run(verb + ["--server", s.url, "--vault", t.file(vault), "--identity", t.file(key)])
+        try t.cli(s, verb, vault: vault, key: key)
     }
 
     // MARK: - The whole path

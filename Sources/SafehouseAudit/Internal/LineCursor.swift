@@ -24,6 +24,9 @@ struct LineCursor {
         return .line(bytes[position..<nl])
     }
 
+    /// Index of the first byte not yet consumed.
+    var offset: Int { position }
+
     /// True when every byte has been consumed.
     var atEnd: Bool { position >= bytes.count }
 }

@@ -7,7 +7,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The signed, hash-linked audit log.",
-        subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self, Report.self])
+        subcommands: [Log.self, Export.self, Verify.self, CheckpointCommand.self, WitnessCommand.self, Report.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "log", abstract: "Print the audit log.")
@@ -86,6 +86,39 @@ struct AuditCommand: ParsableCommand {
                 case .broken(let seq, let reason):
                     throw VaultError.badData(object: "audit log entry \(seq)", hint: "first bad entry: \(seq) (\(reason))")
                 }
+                if let cpText, let cp = try? Checkpoint.parse(cpText) {
+                    let pinned = file != nil ? [:] : ((try? DeliveryState.load(try VaultOption.open(vault)))?.serverKeys ?? [:])
+                    try AuditCommand.reportCosignatures(cp, pinned: pinned, object: checkpoint ?? "checkpoint")
+                }
+            }
+        }
+    }
+
+    struct WitnessCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "witness",
+            abstract: "Have the team server witness (cosign) a checkpoint of HQ's log (officers).",
+            discussion: """
+                Signs a checkpoint of this HQ vault's log, proves it consistent with the last checkpoint the server \
+                cosigned, and stores the cosigned checkpoint in the vault (its path on stdout). If the server already \
+                cosigned a larger log, or another log of the same size, this vault was rolled back or forked: 77.
+                """)
+        @OptionGroup var server: ServerOption
+        @OptionGroup var vault: VaultOption
+        @OptionGroup var id: IdentityOptions
+
+        func run() throws {
+            try guarded {
+                let (v, me, client) = try server.session(vault, id)
+                guard v.kind == .hq else { throw VaultError.usage("the witness watches HQ's log: run this on the HQ vault") }
+                let lock = try DeliveryLock(v)
+                defer { withExtendedLifetime(lock) {} }
+                var state = try DeliveryState.load(v)
+                let key = try Transfers(client: client).pinServerKey(&state)
+                try state.save(v)
+                let (cp, path) = try Witnessing(vault: v, me: me, client: client, serverKey: key).witness()
+                Output.print(path)
+                Output.note("\(client.serverName) cosigned HQ's log at size \(cp.size)")
             }
         }
     }
@@ -105,6 +138,27 @@ struct AuditCommand: ParsableCommand {
                 let cp = try v.checkpoint(by: me)
                 try OutputTarget.write(cp.text, to: destination)
             }
+        }
+    }
+
+    /// Reports each witness cosignature of a checkpoint: verified with a server key
+    /// this vault pinned, or unverified (no pinned key matches); a line that names a
+    /// pinned key but does not verify is tampered (65).
+    static func reportCosignatures(_ cp: Checkpoint, pinned: [String: String], object: String) throws {
+        let keys = pinned.compactMap { url, text in Data(base64Encoded: text).map { (url, [UInt8]($0)) } }.sorted { $0.0 < $1.0 }
+        var verified = Set<String>()
+        for (url, key) in keys {
+            let name = Cosignature.witnessName(publicKey: key)
+            guard cp.signatures.contains(where: { $0.keyName == name }) else { continue }
+            guard let time = Cosignature.verifiedTime(cp, publicKey: key) else {
+                throw VaultError.badData(object: object, hint: "its cosignature by the witness at \(url) does not verify with the key pinned for it")
+            }
+            verified.insert(name)
+            let at = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(time)))
+            Output.note("witness cosignature by \(url) verified (cosigned \(at))")
+        }
+        for line in Cosignature.lines(cp) where !verified.contains(line.keyName) {
+            Output.note("cosignature by \(line.keyName) not verified: no server key pinned in this vault matches it")
         }
     }
 }

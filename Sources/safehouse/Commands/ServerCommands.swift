@@ -17,6 +17,13 @@ struct ServerOption: ParsableArguments {
         guard let url else { throw VaultError.usage("no server given: pass --server URL or set SAFEHOUSE_SERVER") }
         return url
     }
+
+    /// Opens the vault, unlocks the member's key (audited in that vault) and makes the client.
+    func session(_ vault: VaultOption, _ id: IdentityOptions) throws -> (Vault, Identity, ServerClient) {
+        let v = try vault.open()
+        let me = try id.unlock(auditIn: v)
+        return (v, me, try ServerClient(server: try require(), identity: me))
+    }
 }
 
 struct Push: ParsableCommand {
@@ -26,7 +33,8 @@ struct Push: ParsableCommand {
         discussion: """
             From a field vault: records (and every subject identity) as one signed bundle to HQ's mailbox; \
             --all sends every record not sent yet. From HQ: each editor's granted excerpts — and any excerpt \
-            re-signed since (revocations) — as a bundle to that editor's mailbox. Interrupted uploads resume. \
+            re-signed since (revocations) — as a bundle to that editor's mailbox, each after the server witnessed \
+            HQ's log at the state the bundle carries (`audit witness`; a rolled-back HQ vault: 77). Interrupted uploads resume. \
             --purge-confirmed then deletes the local ciphertext of records HQ acknowledged with an officer's \
             signature (never on the server's word).
             """)
@@ -57,7 +65,9 @@ struct Pull: ParsableCommand {
         discussion: """
             Applies a newer officer-signed keyring if the server has one (field and editor vaults), then imports \
             each waiting bundle exactly as `bundle import` does — a server that alters or replays anything is \
-            refused like a tampered bundle (65) — and acknowledges what was imported. Prints the ids imported.
+            refused like a tampered bundle (65) — and acknowledges what was imported. Prints the ids imported. \
+            Field and editor vaults refuse HQ material whose audit log state the server's witness never \
+            cosigned (a rolled-back or forked HQ vault): 77, nothing of it imported.
             """)
     @Flag(help: "No progress bar.") var quiet = false
     @OptionGroup var server: ServerOption
@@ -66,9 +76,7 @@ struct Pull: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let v = try vault.open()
-            let me = try id.unlock(auditIn: v)
-            let client = try ServerClient(server: try server.require(), identity: me)
+            let (v, me, client) = try server.session(vault, id)
             try Delivery(vault: v, me: me, client: client, quiet: quiet).pull()
         }
     }

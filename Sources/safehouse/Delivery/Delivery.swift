@@ -1,4 +1,5 @@
 import Foundation
+import SafehouseAudit
 import SafehouseCrypto
 import SafehouseVault
 
@@ -30,7 +31,10 @@ struct Delivery {
             let plans = vault.kind == .field ? try fieldPlan(ids: ids, state: state) : try hqPlans(ids: ids, state: state)
             if plans.isEmpty { Output.note("nothing new to push") }
             for plan in plans {
-                let item = try spool(plan)
+                // HQ's log is witnessed at the very state this bundle's manifest carries,
+                // so members can tell it from a rolled-back or forked HQ vault's.
+                let witnessed = vault.kind == .hq ? try Witnessing(vault: vault, me: me, client: client, serverKey: key).witness().0 : nil
+                let item = try spool(plan, witnessed: witnessed)
                 state.outbox.append(item)
                 try state.save(vault)
                 try flushOutbox(&state, key: key)
@@ -88,11 +92,16 @@ struct Delivery {
     }
 
     /// Exports the bundle into the outbox (ciphertext only), fsynced, before any upload.
-    private func spool(_ plan: Plan) throws -> DeliveryState.Outbox {
+    private func spool(_ plan: Plan, witnessed: Checkpoint?) throws -> DeliveryState.Outbox {
         try FileManager.default.createDirectory(atPath: outboxDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = outboxDir + "/" + UUID().uuidString.lowercased() + ".bundle"
         let bar = ProgressBar(label: "bundling", quiet: quiet)
-        try vault.exportBundle(ids: plan.ids, to: file, by: me, overwrite: false, progress: bar.update)
+        let log = try vault.exportBundle(ids: plan.ids, to: file, by: me, overwrite: false, progress: bar.update)
+        if let witnessed, log.size != witnessed.size || log.root != witnessed.root {
+            unlink(file)
+            throw VaultError.temporary(object: "vault \(vault.directory)",
+                                       hint: "its audit log changed between the witness's cosignature and the export (another command ran); push again")
+        }
         let (sha, size) = try Transfers.hashFile(file)
         return DeliveryState.Outbox(file: file, object: sha, size: size, to: plan.to, records: plan.ids, digests: plan.digests)
     }
@@ -150,11 +159,17 @@ struct Delivery {
         let lock = try DeliveryLock(vault)
         defer { withExtendedLifetime(lock) {} }
         var state = try DeliveryState.load(vault)
-        _ = try transfers.pinServerKey(&state)
+        let key = try transfers.pinServerKey(&state)
         try state.save(vault)
         if vault.kind != .hq { try applyNewerKeyring() }
         let list = try client.send("GET", "/v1/mailbox")
         let entries = (list.json?["entries"] as? [[String: String]]) ?? []
+        // Field and editor vaults take HQ material only at a log state the witness cosigned.
+        var gate: WitnessGate?
+        if vault.kind != .hq && !entries.isEmpty {
+            gate = WitnessGate(Witnessing(vault: vault, me: me, client: client, serverKey: key))
+            try gate?.load()
+        }
         try FileManager.default.createDirectory(atPath: inboxDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var failure: Error?
         var imported = 0
@@ -168,7 +183,9 @@ struct Delivery {
             do {
                 try transfers.download(object: object, size: size, to: file, progress: ProgressBar(label: "downloading", quiet: quiet).update)
                 // Exactly `bundle import`: the manifest, every signature and hash, the audit chain, versions.
-                let report = try vault.importBundle(path: file, by: me, progress: ProgressBar(label: "verifying", quiet: quiet).update)
+                let check: ((BundleLogState) throws -> Void)? = gate.map { g in { log in try g.check(log) } }
+                let report = try vault.importBundle(path: file, by: me, progress: ProgressBar(label: "verifying", quiet: quiet).update,
+                                                    logGate: check)
                 for id in report.imported { Output.print(id) }
                 imported += report.imported.count
                 Output.note("imported \(report.imported.count) object(s), \(report.alreadyPresent.count) already present from \(from.prefix(8))")
@@ -178,8 +195,9 @@ struct Delivery {
                 let ack = DeliveryAck(object: object, from: from, by: me.fingerprint, records: report.imported + report.alreadyPresent)
                 let body = try JSONSerialization.data(withJSONObject: ["ack": ack.text, "signature": Data(try ack.signed(by: me)).base64EncodedString()])
                 _ = try client.send("POST", "/v1/mailbox/\(seq)/ack", body: [UInt8](body), contentType: "application/json")
-            } catch let e as VaultError where e.exitCode == 65 {
-                // Refused like a tampered bundle; the others are still imported. Not acknowledged.
+            } catch let e as VaultError where e.exitCode == 65 || (e.exitCode == 77 && witnessRefusal(e)) {
+                // Refused like a tampered bundle (or HQ material the witness never saw); the
+                // others are still imported. Not acknowledged.
                 Output.error("mailbox entry \(seq): \(e.message)")
                 if let h = e.hint { Output.hint(h) }
                 failure = failure ?? e
@@ -191,6 +209,11 @@ struct Delivery {
             Output.hint("an object that fails verification was altered or replayed on the server: tell your security officer; nothing of it was imported")
             throw failure
         }
+    }
+
+    private func witnessRefusal(_ e: VaultError) -> Bool {
+        if case .refused(let object, _, _) = e { return object.hasPrefix("HQ material from") }
+        return false
     }
 
     /// Field and editor vaults learn removals and new members from the keyring an

@@ -111,7 +111,7 @@ final class ServerClient: @unchecked Sendable {
         ((reply.json?["error"] as? [String: Any])?["message"] as? String) ?? "HTTP \(reply.status)"
     }
 
-    private func check(_ reply: Reply, method: String, path: String) throws {
+    func check(_ reply: Reply, method: String, path: String) throws {
         let what = "\(serverName) (\(method) \(path.split(separator: "?").first ?? ""))"
         let said = Self.message(reply)
         switch reply.status {

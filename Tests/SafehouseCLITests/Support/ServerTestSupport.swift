@@ -164,6 +164,33 @@ enum HTTP {
 }
 
 extension Sandbox {
+    /// makeTeam + an editor vault for Edith, a running server, and the keyring published.
+    static func serverTeam(sourceLocation: SourceLocation = #_sourceLocation) throws -> (Sandbox, ServerFixture) {
+        let t = try Sandbox()
+        try t.makeTeam(sourceLocation: sourceLocation)
+        var r = try t.run(["init", "--vault", t.file("edithvault"), "--team", t.file("team.txt"), "--identity", t.file("edith")])
+        try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
+        let s = try ServerFixture(sandbox: t, sourceLocation: sourceLocation)
+        r = try t.run(["team", "publish", "--server", s.url, "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
+        return (t, s)
+    }
+
+    /// Olga approves `record` at HQ and grants the excerpt to `member`; the excerpt id.
+    func approveAndGrant(_ record: String, to member: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        var r = try run(["approve", record, "--vault", file("hq"), "--identity", file("olga")])
+        try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
+        let excerpt = r.stdout.trimmingCharacters(in: .newlines)
+        r = try run(["grant", excerpt, "--to", member, "--vault", file("hq"), "--identity", file("olga")])
+        try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
+        return excerpt
+    }
+
+    /// A server command on `vault` as `key`.
+    func cli(_ s: ServerFixture, _ verb: [String], vault: String, key: String) throws -> RunResult {
+        try run(verb + ["--server", s.url, "--vault", file(vault), "--identity", file(key)])
+    }
+
     /// Unlocks a test key file in-process (the passphrase of every test key).
     func identity(_ name: String) throws -> Identity {
         let pass = try Array(cliPassphrase.utf8).withUnsafeBytes { try SecureBytes(copying: $0) }
