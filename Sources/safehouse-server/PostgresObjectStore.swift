@@ -9,7 +9,7 @@ import SafehouseVault
 /// keyed by upload and byte offset; `objects` maps a SHA-256 to the upload that
 /// carried it. Rows are never updated once an object is published.
 struct PostgresObjectStore: ObjectStore {
-    let client: PostgresClient
+    let client: Database
     let logger: Logger
 
     func upload(id: String) async throws -> UploadStatus? {

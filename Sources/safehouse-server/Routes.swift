@@ -20,7 +20,9 @@ struct Routes {
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: FailureMiddleware(logger: state.logger))
         router.get("/v1/server") { _, _ in
-            try Self.json(["key": state.serverKeyText, "protocol": "safehouse-server v1"])
+            // The key comes from the database: before a primary was first reached there is none to pin.
+            guard !state.serverPublicKey.isEmpty else { throw ServerFailure.unavailable("the server has not reached its database yet; try again later") }
+            return try Self.json(["key": state.serverKeyText, "protocol": "safehouse-server v1"])
         }
         router.put("/v1/keyring") { request, _ in try await publishKeyring(request) }
         router.get("/v1/keyring") { request, _ in try await keyring(request) }

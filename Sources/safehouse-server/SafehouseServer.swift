@@ -27,8 +27,14 @@ struct SafehouseServer: AsyncParsableCommand {
         abstract: "The Safehouse team server: ciphertext mailboxes on PostgreSQL.",
         discussion: "Docs/SERVER.md describes deployment, the request signatures and what the server learns.")
 
-    @Option(help: "PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or ?host=/socket/dir).")
+    @Option(help: "PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or ?host=/socket/dir); a primary and its standbys as HOST1:PORT1,HOST2:PORT2 (the server uses whichever is the writable primary).")
     var database: String
+
+    @Option(help: "Seconds a request waits for the database before answering 503 (try again later).")
+    var databaseTimeout: Int = 10
+
+    @Flag(help: "Serve only while the primary has synchronous replication configured (synchronous_standby_names set, synchronous_commit on or remote_apply), so every receipt is on a standby too; else answer 503.")
+    var requireSynchronousStandby = false
 
     @Option(help: "Address to listen on, HOST:PORT (e.g. 127.0.0.1:8443).")
     var listen: String
@@ -45,9 +51,6 @@ struct SafehouseServer: AsyncParsableCommand {
     @Option(help: "The team's root officer fingerprint: only a keyring with this root is ever accepted (else the first published keyring decides).")
     var teamRoot: String?
 
-    @Option(help: "Seconds a request waits for the database before answering 503 (try again later).")
-    var databaseTimeout: Int = 10
-
     func run() async throws {
         Sodium.hardenProcess()
         var log = Logger(label: "safehouse-server")
@@ -61,8 +64,12 @@ struct SafehouseServer: AsyncParsableCommand {
             guard let f = Fingerprint(text: text) else { throw ValidationError("--team-root takes a member fingerprint (`safehouse key show OFFICER.pub`)") }
             return f
         }
-        let pg = try DatabaseURL.parse(database)
-        let client = PostgresClient(configuration: pg, backgroundLogger: logger)
+        let url: DatabaseURL
+        do { url = try DatabaseURL.parse(database) } catch let e as DatabaseURLError { throw ValidationError(e.text) }
+        let timeout = Duration.seconds(max(1, databaseTimeout))
+        // A health check is one trivial query: a primary that takes over 3 s to answer it is
+        // treated as gone, whatever --database-timeout allows ordinary requests.
+        let client = Database(url: url, requireSynchronousStandby: requireSynchronousStandby, probeTimeout: min(timeout, .seconds(3)), logger: logger)
         let store = PostgresObjectStore(client: client, logger: logger)
         let server: HTTPServerBuilder
         if let tlsCert, let tlsKey {
@@ -73,18 +80,25 @@ struct SafehouseServer: AsyncParsableCommand {
             server = .http1()
         }
         let state = ServerState(store: store, client: client, logger: logger, maxBody: maxBody,
-                                databaseTimeout: .seconds(max(1, databaseTimeout)), teamRoot: pinnedRoot)
+                                databaseTimeout: timeout, teamRoot: pinnedRoot)
+        // On each primary (the first, and each one after a failover): the schema and the receipt key.
+        client.onEachPrimary { pg in
+            try await Schema.migrate(pg, logger: logger)
+            try await state.loadServerKey(from: pg)
+        }
         let router = Router()
         Routes(state: state).register(on: router)
         var app = Application(router: router, server: server,
                               configuration: .init(address: .hostname(host, port: port), serverName: "safehouse-server"),
                               logger: logger)
-        app.addServices(client)
         app.beforeServerStarts {
-            try await Schema.migrate(client, logger: logger)
-            try await state.loadServerKey()
-            logger.info("ready", metadata: ["listen": "\(host):\(port)", "tls": "\(tlsCert != nil)",
-                                            "server_key": "\(state.serverKeyText.prefix(12))"])
+            client.start()
+            // Listens once a primary serves; without one after a while it listens anyway and
+            // answers 503 until one does (a process manager need not restart it).
+            let serving = await client.waitUntilServing(timeout: .seconds(30))
+            logger.info(serving ? "ready" : "listening without a database primary (503 until one serves)",
+                        metadata: ["listen": "\(host):\(port)", "tls": "\(tlsCert != nil)", "database": "\(url)",
+                                   "server_key": "\(state.serverKeyText.prefix(12))"])
         }
         try await app.runService()
     }

@@ -8,10 +8,13 @@ import SafehouseVault
 
 /// What every request shares: the object store, the database, the server's
 /// receipt key and the newest published keyring (cached by serial; PostgreSQL
-/// stays the truth, so several servers can share one database).
+/// stays the truth, so several servers can share one database). Nothing lives only
+/// here: the key, keyrings, nonces, uploads and mailboxes are all rows in
+/// PostgreSQL, so any server process behind a load balancer answers any request.
 final class ServerState: Sendable {
     let store: any ObjectStore
-    let client: PostgresClient
+    /// The current primary (`Database`: PostgresClient's `query` and `withTransaction`, with failover).
+    let client: Database
     let logger: Logger
     let maxBody: Int
     /// How long a request waits for the database before answering 503.
@@ -21,7 +24,7 @@ final class ServerState: Sendable {
     private let key = NIOLockedValueBox<(publicKey: [UInt8], secret: SecureBytes)?>(nil)
     private let ring = NIOLockedValueBox<TeamKeyring?>(nil)
 
-    init(store: any ObjectStore, client: PostgresClient, logger: Logger, maxBody: Int, databaseTimeout: Duration, teamRoot: Fingerprint?) {
+    init(store: any ObjectStore, client: Database, logger: Logger, maxBody: Int, databaseTimeout: Duration, teamRoot: Fingerprint?) {
         self.store = store; self.client = client; self.logger = logger; self.maxBody = maxBody; self.databaseTimeout = databaseTimeout
         self.teamRoot = teamRoot
     }
@@ -31,8 +34,9 @@ final class ServerState: Sendable {
     // MARK: - The server's own key (receipts)
 
     /// Loads the receipt key, making it on first start (stored in the database:
-    /// a database backup carries it, see Docs/SERVER.md).
-    func loadServerKey() async throws {
+    /// a database backup carries it, see Docs/SERVER.md). Runs on each new primary
+    /// (after a failover too), through that primary's own client.
+    func loadServerKey(from client: PostgresClient) async throws {
         var seed: [UInt8]?
         for try await s in try await client.query("SELECT seed FROM server_key WHERE id = 1", logger: logger).decode(ByteBuffer.self) {
             seed = Array(buffer: s)

@@ -47,22 +47,32 @@ final class ServerClient: @unchecked Sendable {
 
     /// Sends one request (signed unless `signed` is false) and returns the reply when
     /// its status is 2xx; throws the mapped `VaultError` otherwise.
-    /// A temporary failure (503, a dropped connection) is retried twice, after 1 s and 3 s:
-    /// every request is idempotent (uploads by offset and content hash), and each
-    /// attempt is signed afresh (new time and nonce).
+    /// A temporary failure (503 and the like, a dropped connection) is retried with
+    /// backoff (0.5 s, 1 s, 2 s, then every 4 s) for up to `retrySeconds` — long enough
+    /// to ride out a database failover (Docs/SERVER.md, "High availability"): every
+    /// request is idempotent (uploads by offset and content hash, deliveries once per
+    /// sender), and each attempt is signed afresh (new time and nonce). A server that
+    /// cannot be reached at all (69) is reported at once.
     func send(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, signed: Bool = true) throws -> Reply {
-        var attempt = 0
+        let start = Date()
+        var delay = 0.5
         while true {
             do {
                 let reply = try raw(method, path, body: body, contentType: contentType, signed: signed)
                 try check(reply, method: method, path: path)
                 return reply
-            } catch let e as VaultError where e.exitCode == 75 && attempt < 2 {
-                attempt += 1
-                usleep(attempt == 1 ? 1_000_000 : 3_000_000)
+            } catch let e as VaultError where e.exitCode == 75 && Date().timeIntervalSince(start) + delay <= Self.retrySeconds {
+                usleep(useconds_t(delay * 1_000_000))
+                delay = min(delay * 2, 4)
             }
         }
     }
+
+    /// How long temporary failures are retried: `$SAFEHOUSE_RETRY_SECONDS`, default 20 (0: not at all).
+    static let retrySeconds: TimeInterval = {
+        guard let text = ProcessInfo.processInfo.environment["SAFEHOUSE_RETRY_SECONDS"], let s = TimeInterval(text), s >= 0 else { return 20 }
+        return min(s, 600)
+    }()
 
     func raw(_ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, signed: Bool = true) throws -> Reply {
         var lines: [String] = []
@@ -80,8 +90,9 @@ final class ServerClient: @unchecked Sendable {
         var pointers: [UnsafePointer<CChar>?] = cLines.map { UnsafePointer($0) }
         pointers.withUnsafeMutableBufferPointer { headers in
             body.withUnsafeBufferPointer { b in
-                // 30 s to connect, 60 s without a byte, 600 s in all (as the URLSession client had).
-                chttp_request(method, base + path, headers.baseAddress, headers.count, b.baseAddress, b.count, 30, 60, 600,
+                // 30 s to connect, 30 s without a byte (the server answers 503 within its 10 s database
+                // timeout, so a silent connection is a dead one: retried as 75), 600 s in all.
+                chttp_request(method, base + path, headers.baseAddress, headers.count, b.baseAddress, b.count, 30, 30, 600,
                               Self.caFile, &reply)
             }
         }

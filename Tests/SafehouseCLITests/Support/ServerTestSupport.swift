@@ -64,9 +64,21 @@ final class ServerFixture: @unchecked Sendable {
     let databaseName: String
     let port: Int
     let logPath: String
+    /// Arguments every start passes (e.g. `--require-synchronous-standby`).
+    let fixedArguments: [String]
     private var process: Process?
     private var starts = 0
     var url: String { "http://127.0.0.1:\(port)" }
+
+    /// A server on `databaseURL` as given (a primary and its standby, say), which it neither makes nor drops.
+    init(sandbox: Sandbox, databaseURL: String, logName: String, arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        self.databaseURL = databaseURL
+        databaseName = ""
+        fixedArguments = arguments
+        port = ServerTestEnvironment.freePort()
+        logPath = sandbox.file(logName)
+        try start(sourceLocation: sourceLocation)
+    }
 
     init(sandbox: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let admin = try ServerTestEnvironment.requireDatabase(sourceLocation: sourceLocation)
@@ -77,6 +89,7 @@ final class ServerFixture: @unchecked Sendable {
         databaseURL = c.string!
         port = ServerTestEnvironment.freePort()
         logPath = sandbox.file("server.log")
+        fixedArguments = []
         try start(sourceLocation: sourceLocation)
     }
 
@@ -92,7 +105,7 @@ final class ServerFixture: @unchecked Sendable {
         log.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["--database", databaseURL, "--listen", "127.0.0.1:\(port)", "--database-timeout", "2"] + extra
+        p.arguments = ["--database", databaseURL, "--listen", "127.0.0.1:\(port)", "--database-timeout", "2"] + fixedArguments + extra
         p.standardOutput = log
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
@@ -127,7 +140,7 @@ final class ServerFixture: @unchecked Sendable {
 
     func remove() {
         stop()
-        if let admin = ServerTestEnvironment.databaseURL { _ = try? ServerTestEnvironment.psql(admin, "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)") }
+        if !databaseName.isEmpty, let admin = ServerTestEnvironment.databaseURL { _ = try? ServerTestEnvironment.psql(admin, "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)") }
     }
 }
 
