@@ -88,8 +88,11 @@ public struct RedactionStream {
     ///
     /// - Throws: ``RedactionError/consentWithdrawn(pseudonym:)``;
     ///   ``RedactionError/leakCheckFailed(cue:kind:)`` (the cue counted from the first block).
-    public mutating func redact(_ block: Transcript) throws -> Transcript {
-        try session.redact(block)
+    /// - Parameter next: the first cue of the block that will follow (none for the last block):
+    ///   it is only read, so that a name split over the boundary is removed from this block's
+    ///   last cue too; the block after finds its own half through the cue kept from this one.
+    public mutating func redact(_ block: Transcript, next: Cue? = nil) throws -> Transcript {
+        try session.redact(block, next: next)
     }
 
     /// Counts and review candidates of every block so far.

@@ -78,6 +78,9 @@ struct RedactionSession {
     private var touched = 0
     /// Cues in earlier blocks (for 1-based cue numbers in errors and candidates).
     private(set) var cuesBefore = 0
+    /// The last cue of the previous block, as it came in: a name split at a block boundary is
+    /// found across it (see ``joinAcrossCues(_:_:next:)``).
+    private var previousCue: Cue?
 
     /// Blocks with fewer cues than this are done on the calling thread.
     static let parallelThreshold = 256
@@ -121,7 +124,10 @@ struct RedactionSession {
     }
 
     /// Redacts one block; numbering and the set of named subjects carry over to the next block.
-    mutating func redact(_ block: Transcript) throws -> Transcript {
+    /// - Parameter next: the first cue of the block that will follow, when there is one: read,
+    ///   never redacted or counted here, so that a name split over the boundary is found in
+    ///   this block's last cue too (the next block finds it in its first).
+    mutating func redact(_ block: Transcript, next: Cue? = nil) throws -> Transcript {
         let cues = block.cues
         let base = cuesBefore
         var work = [CueWork](repeating: CueWork(), count: cues.count)
@@ -161,7 +167,7 @@ struct RedactionSession {
             }
         }
         for m in mentionedHere { mentioned.formUnion(m) }
-        joinAcrossCues(cues, &work)
+        joinAcrossCues(cues, &work, next: next)
 
         // Pass 2: decide every replacement in cue order (numbers by first appearance; consent).
         for k in work.indices where work[k].changed {
@@ -220,6 +226,7 @@ struct RedactionSession {
             }
         }
         cuesBefore += cues.count
+        if let last = cues.last { previousCue = last }
         return Transcript(cues: out)
     }
 
@@ -230,39 +237,55 @@ struct RedactionSession {
     /// each side), and the parts of every hit that crosses the boundary are added to both cues.
     /// A name can only run on across a boundary that no punctuation closes, so a cue ending in
     /// `.`, `?`, `!` or the like costs nothing more.
-    private mutating func joinAcrossCues(_ cues: [Cue], _ work: inout [CueWork]) {
+    private mutating func joinAcrossCues(_ cues: [Cue], _ work: inout [CueWork], next: Cue?) {
+        guard !cues.isEmpty else { return }
+        if let prev = previousCue {
+            for (_, head) in junction(prev.text, cues[0].text) { RedactionSession.merge(head, into: &work[0].text) }
+        }
+        for k in cues.indices.dropLast() {
+            for (tail, head) in junction(cues[k].text, cues[k + 1].text) {
+                RedactionSession.merge(tail, into: &work[k].text)
+                RedactionSession.merge(head, into: &work[k + 1].text)
+            }
+        }
+        if let next {
+            let k = cues.count - 1
+            for (tail, _) in junction(cues[k].text, next.text) { RedactionSession.merge(tail, into: &work[k].text) }
+        }
+    }
+
+    /// The hits that cross the boundary between cue texts `first` and `second`: for each, the
+    /// region of its part in `first` and of its part in `second` (in each text's own offsets).
+    private mutating func junction(_ first: String, _ second: String) -> [(Region, Region)] {
         let window = 40
         func joins(_ u: Unicode.Scalar) -> Bool {
             u.properties.isAlphabetic || (u.value >= 0x30 && u.value <= 0x39) || u == "-"
         }
         func starts(_ u: Unicode.Scalar) -> Bool { joins(u) || u == "+" || u == "(" }
-        for k in cues.indices.dropLast() {
-            // Cheap test first: the last non-space of this cue and the first of the next.
-            guard let end = cues[k].text.unicodeScalars.last(where: { $0 != " " && $0 != "\n" }), joins(end),
-                  let first = cues[k + 1].text.unicodeScalars.first(where: { $0 != " " && $0 != "\n" }), starts(first)
-            else { continue }
-            let a = Array(cues[k].text.unicodeScalars), b = Array(cues[k + 1].text.unicodeScalars)
-            var ae = a.count
-            while ae > 0, a[ae - 1] == " " || a[ae - 1] == "\n" { ae -= 1 }
-            var bs = 0
-            while bs < b.count, b[bs] == " " || b[bs] == "\n" { bs += 1 }
-            guard ae > 0, bs < b.count else { continue }
-            // Whole words: back up to a space (never cut a word in half, which could hide a match).
-            // Text without spaces (Chinese, Japanese) is cut at `window` after all: no word to split.
-            var tailStart = max(0, ae - window)
-            while tailStart > max(0, ae - 2 * window), a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart -= 1 }
-            if tailStart > 0, a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart = max(0, ae - window) }
-            var headEnd = min(b.count, bs + window)
-            while headEnd < min(b.count, bs + 2 * window), b[headEnd] != " ", b[headEnd] != "\n" { headEnd += 1 }
-            if headEnd < b.count, b[headEnd] != " ", b[headEnd] != "\n" { headEnd = min(b.count, bs + window) }
-            var joined = String.UnicodeScalarView(a[tailStart..<ae])
-            joined.append(" ")
-            joined.append(contentsOf: b[bs..<headEnd])
-            let cut = ae - tailStart
-            for r in workers[0].regions(of: String(joined)) where r.start < cut && r.end > cut + 1 {
-                RedactionSession.merge(Region(start: tailStart + r.start, end: ae, action: r.action), into: &work[k].text)
-                RedactionSession.merge(Region(start: bs, end: bs + r.end - cut - 1, action: r.action), into: &work[k + 1].text)
-            }
+        // Cheap test first: the last non-space of the first text and the first of the second.
+        guard let end = first.unicodeScalars.last(where: { $0 != " " && $0 != "\n" }), joins(end),
+              let begin = second.unicodeScalars.first(where: { $0 != " " && $0 != "\n" }), starts(begin)
+        else { return [] }
+        let a = Array(first.unicodeScalars), b = Array(second.unicodeScalars)
+        var ae = a.count
+        while ae > 0, a[ae - 1] == " " || a[ae - 1] == "\n" { ae -= 1 }
+        var bs = 0
+        while bs < b.count, b[bs] == " " || b[bs] == "\n" { bs += 1 }
+        guard ae > 0, bs < b.count else { return [] }
+        // Whole words: back up to a space (never cut a word in half, which could hide a match);
+        // text without spaces (Chinese, Japanese) is cut at `window` after all: no word to split.
+        var tailStart = max(0, ae - window)
+        while tailStart > max(0, ae - 2 * window), a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart -= 1 }
+        if tailStart > 0, a[tailStart - 1] != " ", a[tailStart - 1] != "\n" { tailStart = max(0, ae - window) }
+        var headEnd = min(b.count, bs + window)
+        while headEnd < min(b.count, bs + 2 * window), b[headEnd] != " ", b[headEnd] != "\n" { headEnd += 1 }
+        if headEnd < b.count, b[headEnd] != " ", b[headEnd] != "\n" { headEnd = min(b.count, bs + window) }
+        var joined = String.UnicodeScalarView(a[tailStart..<ae])
+        joined.append(" ")
+        joined.append(contentsOf: b[bs..<headEnd])
+        let cut = ae - tailStart
+        return workers[0].regions(of: String(joined)).filter { $0.start < cut && $0.end > cut + 1 }.map { r in
+            (Region(start: tailStart + r.start, end: ae, action: r.action), Region(start: bs, end: bs + r.end - cut - 1, action: r.action))
         }
     }
 

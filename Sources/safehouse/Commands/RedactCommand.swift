@@ -63,10 +63,18 @@ struct Redact: ParsableCommand {
             var stream = redactor.makeSession()
             var rendered: [UInt8] = []
             var blocks = 0
-            while let block = try reader.next() {
-                let redacted = try Redact.mapErrors(source, lineOffset: block.firstLine) { () throws -> Transcript in
-                    let t = try Transcript.parse(block.text, format: fmt, continuing: !block.isFirst)
-                    return try stream.redact(t)
+            // One block of look-ahead: each block is redacted knowing the next one's first cue,
+            // so that a name split over a block boundary is found in both halves.
+            func parse(_ block: BlockReader.Block) throws -> Transcript {
+                try Redact.mapErrors(source, lineOffset: block.firstLine) {
+                    try Transcript.parse(block.text, format: fmt, continuing: !block.isFirst)
+                }
+            }
+            var pending: (BlockReader.Block, Transcript)? = try reader.next().map { ($0, try parse($0)) }
+            while let (block, parsed) = pending {
+                pending = try reader.next().map { ($0, try parse($0)) }
+                let redacted = try Redact.mapErrors(source, lineOffset: block.firstLine) {
+                    try stream.redact(parsed, next: pending?.1.cues.first)
                 }
                 rendered.removeAll(keepingCapacity: true)
                 redacted.render(fmt, continuing: blocks > 0, cuesBefore: stream.cuesSeen - redacted.cues.count, into: &rendered)
