@@ -50,9 +50,7 @@ struct Push: ParsableCommand {
         try guarded {
             guard !records.isEmpty || all || purgeConfirmed else { throw VaultError.usage("name record ids, or pass --all (or --purge-confirmed)") }
             guard records.isEmpty || !all else { throw VaultError.usage("give record ids or --all, not both") }
-            let v = try vault.open()
-            let me = try id.unlock(auditIn: v)
-            let client = try ServerClient(server: try server.require(), identity: me)
+            let (v, me, client) = try server.session(vault, id)
             try Delivery(vault: v, me: me, client: client, quiet: quiet).push(ids: records, all: all, purge: purgeConfirmed)
         }
     }
@@ -124,10 +122,8 @@ extension Team {
 
         func run() throws {
             try guarded {
-                let v = try vault.open()
-                let officer = try id.unlock(auditIn: v)
+                let (v, officer, client) = try server.session(vault, id)
                 let ring = try v.exportTeam(by: officer)
-                let client = try ServerClient(server: try server.require(), identity: officer)
                 _ = try client.send("PUT", "/v1/keyring", body: Array(ring.text.utf8), contentType: "text/plain")
                 Output.note("published keyring serial \(ring.serial) to \(client.serverName)")
             }

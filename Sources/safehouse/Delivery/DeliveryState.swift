@@ -48,18 +48,11 @@ struct DeliveryState: Codable {
         return s
     }
 
-    /// Written to a temporary file, fsynced and renamed: never half a file.
+    /// Written atomically and fsynced (`PublicFile`, mode 0600): never half a file.
     func save(_ vault: Vault) throws {
-        let p = Self.path(vault), tmp = p + ".tmp"
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try enc.encode(self)
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw VaultError.io(object: tmp, detail: "cannot write")
-        }
-        let fd = open(tmp, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(tmp, p) == 0 else { throw VaultError.io(object: p, detail: String(cString: strerror(errno))) }
+        try PublicFile.write([UInt8](try enc.encode(self)), to: Self.path(vault), overwrite: true, secret: true)
     }
 
     /// Record ids HQ acknowledged, each by a signature of an active officer of `members`

@@ -81,16 +81,11 @@ struct Witnessing {
         return (cosigned, try store(cosigned))
     }
 
-    /// Writes `witness/checkpoint-<size>.txt` (fsynced, renamed into place).
+    /// Writes `witness/checkpoint-<size>.txt` (atomically, fsynced: `PublicFile`).
     private func store(_ cp: Checkpoint) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = directory + "/checkpoint-\(cp.size).txt", tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(cp.text.utf8), attributes: [.posixPermissions: 0o644]) else {
-            throw VaultError.io(object: tmp, detail: "cannot write")
-        }
-        let fd = open(tmp, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(tmp, path) == 0 else { throw VaultError.io(object: path, detail: String(cString: strerror(errno))) }
+        let path = directory + "/checkpoint-\(cp.size).txt"
+        try PublicFile.write(Array(cp.text.utf8), to: path, overwrite: true)
         return path
     }
 }
