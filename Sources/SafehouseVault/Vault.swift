@@ -68,7 +68,12 @@ public final class Vault: @unchecked Sendable {
             throw VaultError.missing(object: "vault \(directory)", hint: "create it with `safehouse init --vault \(directory) …` or set SAFEHOUSE_VAULT")
         }
         let store = try VaultStore(path: directory + "/vault.sqlite", create: false)
-        return try Vault(directory: directory, store: store)
+        let vault = try Vault(directory: directory, store: store)
+        // A writer killed between naming a file and renaming it leaves a hidden
+        // temporary name (ciphertext or a public file); a dead writer's are removed.
+        AtomicOutput.sweepStale(in: vault.objectsDirectory)
+        AtomicOutput.sweepStale(in: directory)
+        return vault
     }
 
     static func prepareDirectory(_ directory: String) throws -> VaultStore {

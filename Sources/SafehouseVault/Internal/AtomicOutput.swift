@@ -55,7 +55,8 @@ final class AtomicOutput {
         }
         var f = open(dir, oTmpFile | O_RDWR | O_CLOEXEC, mode)
         if f < 0 {
-            let t = dir + "/.safehouse-tmp-" + Encoding.hex(Random.bytes(8))
+            AtomicOutput.sweepStale(in: dir)
+            let t = dir + "/" + AtomicOutput.tempName()
             f = open(t, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode)
             if f >= 0 { tempPath = t }
         }
@@ -123,8 +124,15 @@ final class AtomicOutput {
             tempPath = nil
         } else {
             let procPath = "/proc/self/fd/\(fd)"
-            if overwrite {
-                let staging = dir + "/.safehouse-tmp-" + Encoding.hex(Random.bytes(8))
+            // Replacing needs a staging name (Linux cannot link an unnamed file over
+            // another), so it is used only when the final name is taken: a kill
+            // between link and rename leaves that name, which `sweepStale` removes.
+            if linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+                let err = errno
+                guard overwrite, err == EEXIST else {
+                    throw VaultError.cannotCreate(object: path, hint: err == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(err)))
+                }
+                let staging = dir + "/" + AtomicOutput.tempName()
                 guard linkat(AT_FDCWD, procPath, AT_FDCWD, staging, AT_SYMLINK_FOLLOW) == 0 else {
                     throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
                 }
@@ -132,8 +140,6 @@ final class AtomicOutput {
                     unlink(staging)
                     throw VaultError.io(object: path, detail: String(cString: strerror(errno)))
                 }
-            } else if linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
-                throw VaultError.cannotCreate(object: path, hint: errno == EEXIST ? "it exists; pass --force to replace it" : String(cString: strerror(errno)))
             }
         }
         committed = true
@@ -146,6 +152,40 @@ final class AtomicOutput {
         closeDirect()
         if fd >= 0 { close(fd); fd = -1 }
         if let t = tempPath { unlink(t); tempPath = nil }
+    }
+
+    static let tempPrefix = ".safehouse-tmp-"
+
+    /// A hidden temporary name that carries the writer's process id, so a later
+    /// process can tell a dead writer's leftover from a live writer's file.
+    static func tempName() -> String {
+        tempPrefix + String(getpid()) + "-" + Encoding.hex(Random.bytes(8))
+    }
+
+    /// Removes temporary files left in `dir` by writers that were killed: names
+    /// whose process no longer exists (or, for names without a process id, older
+    /// than an hour). A live writer's file is kept. Returns how many were removed.
+    @discardableResult
+    static func sweepStale(in dir: String, now: time_t = time(nil)) -> Int {
+        guard let d = opendir(dir) else { return 0 }
+        defer { closedir(d) }
+        var removed = 0
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(tempPrefix) else { continue }
+            let rest = name.dropFirst(tempPrefix.count)
+            let stale: Bool
+            if let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0 {
+                stale = kill(pid, 0) != 0 && errno == ESRCH
+            } else {
+                var st = stat()
+                stale = lstat(dir + "/" + name, &st) == 0 && now - st.st_mtim.tv_sec > 3600
+            }
+            if stale, unlink(dir + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     /// fsyncs a directory so a rename or link in it is durable.
