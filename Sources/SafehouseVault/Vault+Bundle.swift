@@ -40,7 +40,15 @@ extension Vault {
     @discardableResult
     public func exportBundle(ids requested: [String], to path: String, by identity: Identity?, overwrite: Bool,
                              progress: ((UInt64, UInt64) -> Void)? = nil) throws -> BundleLogState {
-        let out = try AtomicOutput(path: path, overwrite: overwrite, mode: 0o644)
+        try exportBundle(ids: requested, to: .file(path, overwrite: overwrite), by: identity, progress: progress)
+    }
+
+    /// Writes a bundle to `destination`. Standard output gets it through an unnamed
+    /// spool file, only after it is complete and its export is in the audit log.
+    public func exportBundle(ids requested: [String], to destination: OutputDestination, by identity: Identity?,
+                             progress: ((UInt64, UInt64) -> Void)? = nil) throws -> BundleLogState {
+        let staged = try StagedOutput(destination, mode: 0o644)
+        let out = staged.file
         let state: BundleLogState = try store.write { db in
             let all = try String.fetchAll(db, sql: "SELECT id FROM objects ORDER BY rowid")
             let subjects = try String.fetchAll(db, sql: "SELECT object_id FROM subjects ORDER BY rowid")
@@ -113,14 +121,14 @@ extension Vault {
             for st in statements { a.u8(st.kind.rawValue); a.blob(Array(st.text.utf8)); a.raw(st.officer.bytes); a.raw(st.signature) }
             a.raw(Self.bundleEnd)
             try out.write(a.bytes)
-            try out.flush()
+            try staged.flush()
             // One entry for a bundle of any size: the manifest's hash names exactly what left.
             try appendAudit(db, actor: identity, action: "bundle-export",
                             objects: ["manifest:" + Encoding.hex(GenericHash.hash(Array(manifest.text.utf8), length: 16)), "objects:\(ids.count)"],
                             outcome: .ok)
             return BundleLogState(origin: id, size: logSize, root: logRoot)
         }
-        try out.commit(overwrite: overwrite)
+        try staged.commit()
         return state
     }
 
@@ -154,8 +162,16 @@ extension Vault {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw VaultError.missing(object: path, hint: "check the bundle's path") }
         defer { close(fd) }
+        return try importBundle(fileDescriptor: fd, name: path, by: identity, progress: progress, logGate: logGate)
+    }
+
+    /// Imports a bundle read in one pass from `fd` (a file or a pipe; not closed here).
+    /// - Parameter name: how errors name the bundle ("standard input").
+    public func importBundle(fileDescriptor fd: Int32, name path: String, by identity: Identity?,
+                             progress: ((UInt64, UInt64) -> Void)? = nil,
+                             logGate: ((BundleLogState) throws -> Void)? = nil) throws -> BundleImportReport {
         var st = stat()
-        let size = fstat(fd, &st) == 0 ? UInt64(max(0, st.st_size)) : 0
+        let size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? UInt64(max(0, st.st_size)) : 0
         var done: UInt64 = 0
         let reader = StreamReader(fd: fd, object: path)
         let bad = { (why: String) in VaultError.badData(object: path, hint: why) }

@@ -120,6 +120,57 @@ struct OutputFlagTests {
         #expect(!sb.exists("r.doc"))
     }
 
+    /// `bundle export --out -` and `bundle import -`: a bundle piped from one vault
+    /// to another (`ssh hq safehouse bundle export … --out - | safehouse bundle import -`).
+    @Test func bundlesThroughAPipe() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let content = [UInt8]((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+        let id = try sb.seal(content, name: "talk.bin", vault: "field", as: "ivan", extra: ["--quiet"])
+        let field = sb.file("field"), hq = sb.file("hq")
+        func exporting(_ id: String) -> String { "\"$0\" bundle export \(id) --vault \(field) --out -" }
+        let export = exporting(id)
+        // Exporter | importer.
+        var r = try sb.run(["bundle", "import", "-", "--vault", hq], wrapper: ["/bin/sh", "-c", export + " | \"$0\" \"$@\""])
+        #expect(r.status == 0 && r.stdout.contains(id), "\(r)")
+        #expect(!sb.exists("-"), "--out - writes no file named -")
+        r = try sb.run(["open", id, "--vault", hq, "--identity", sb.file("olga"), "--out", sb.file("opened.bin")])
+        #expect(try r.status == 0 && sb.read("opened.bin") == content, "\(r)")
+        r = try sb.run(["check", "--vault", hq], passphrase: .none)
+        #expect(r.status == 0, "\(r)")
+        // The export to stdout is audited like one to a file.
+        r = try sb.run(["audit", "log", "--vault", field, "--action", "bundle-export"], passphrase: .none)
+        #expect(r.stdoutLines.count == 1, "\(r)")
+        // A second record, its bundle flipped in transit, then truncated: refused (65), not imported.
+        let second = try sb.seal(content.reversed(), name: "second.bin", vault: "field", as: "ivan", extra: ["--quiet"])
+        let flip = "python3 -c 'import sys; b = bytearray(sys.stdin.buffer.read()); b[len(b) // 2] ^= 1; sys.stdout.buffer.write(b)'"
+        r = try sb.run(["bundle", "import", "-", "--vault", hq], wrapper: ["/bin/sh", "-c", exporting(second) + " | " + flip + " | \"$0\" \"$@\""])
+        #expect(r.status == 65 && r.stdout.isEmpty && r.stderr.contains("the bundle on standard input"), "\(r)")
+        r = try sb.run(["bundle", "import", "-", "--vault", hq], wrapper: ["/bin/sh", "-c", exporting(second) + " | head -c 100000 | \"$0\" \"$@\""])
+        #expect(r.status == 65 && r.stdout.isEmpty, "\(r)")
+        r = try sb.run(["list", "--vault", hq, "--identity", sb.file("olga")])
+        #expect(r.status == 0 && r.stdout.contains(id) && !r.stdout.contains(second), "\(r)")
+        r = try sb.run(["check", "--vault", hq], passphrase: .none)
+        #expect(r.status == 0, "\(r)")
+        // A failing export writes nothing to stdout.
+        r = try sb.run(["bundle", "export", "0123456789abcdef0123456789abcdef", "--vault", field, "--out", "-"])
+        #expect(r.status == 66 && r.stdout.isEmpty, "\(r)")
+    }
+
+    @Test func bundlesRefuseATerminal() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        try sb.makeTeam()
+        let id = try sb.seal(Array("notes\n".utf8), vault: "field", as: "ivan")
+        var r = try sb.run(["bundle", "export", id, "--vault", sb.file("field"), "--out", "-"], wrapper: Self.onTerminal)
+        #expect(r.status == 64 && r.stdout.contains("safehouse: error: --out - writes the bundle to standard output, which is a terminal"), "\(r)")
+        r = try sb.run(["audit", "log", "--vault", sb.file("field"), "--action", "bundle-export"], passphrase: .none)
+        #expect(r.status == 0 && r.stdout.isEmpty, "a refused export is not logged as one: \(r)")
+        r = try sb.run(["bundle", "import", "-", "--vault", sb.file("hq")], wrapper: Self.onTerminal)
+        #expect(r.status == 64 && r.stdout.contains("reads the bundle from standard input, which is a terminal"), "\(r)")
+    }
+
     @Test func bundleExportAndImportShowProgressOnATerminalOnly() throws {
         let sb = try Sandbox()
         defer { sb.remove() }

@@ -229,19 +229,33 @@ func readSmallFile(_ path: String, maxBytes: Int = 16 << 20) throws -> [UInt8] {
 /// to a file (named only by `commit`), or to stdout through an unnamed spool file
 /// copied out by `commit` — so a refusal half-way writes nothing anywhere.
 public final class StagedOutput {
-    private let file: AtomicOutput
+    /// The file being written (the unnamed spool for stdout).
+    let file: AtomicOutput
     private let toStdout: Bool
     private let overwrite: Bool
 
     /// - Parameter path: the output file, or nil for stdout.
-    public init(path: String?, overwrite: Bool) throws {
+    public init(path: String?, overwrite: Bool, mode: mode_t = 0o600) throws {
         toStdout = path == nil
         self.overwrite = overwrite
         let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        file = try AtomicOutput(path: path ?? tmp + "/safehouse-stdout-spool", overwrite: path == nil || overwrite, mode: 0o600)
+        file = try AtomicOutput(path: path ?? tmp + "/safehouse-stdout-spool", overwrite: path == nil || overwrite,
+                                mode: path == nil ? 0o600 : mode)
+    }
+
+    /// The output of `destination`: a file named at commit, or stdout through a spool.
+    convenience init(_ destination: OutputDestination, mode: mode_t) throws {
+        switch destination {
+        case .file(let path, let overwrite): try self.init(path: path, overwrite: overwrite, mode: mode)
+        case .standardOutput: try self.init(path: nil, overwrite: false)
+        }
     }
 
     public func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
+
+    /// Makes a file output durable before it is recorded (a spool for stdout needs no fsync:
+    /// it is copied out and dropped).
+    func flush() throws { if !toStdout { try file.flush() } }
 
     /// Names the file, or copies the spool to stdout and drops it.
     public func commit() throws {

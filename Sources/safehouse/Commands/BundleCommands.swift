@@ -13,7 +13,7 @@ struct BundleCommand: ParsableCommand {
         @Argument(help: "Record ids.") var records: [String] = []
         @Flag(help: "Export every object of the vault.") var all = false
         @OptionGroup var vault: VaultOption
-        @Option(help: "The bundle file to write.") var out: String
+        @Option(help: ArgumentHelp(OutputTarget.help("The bundle file to write"))) var out: String
         @Flag(help: "Replace an existing file.") var force = false
         @Flag(help: "No progress bar (it shows only on a terminal, for bundles of 8 MiB or more).") var quiet = false
         @OptionGroup var id: IdentityOptions
@@ -22,30 +22,40 @@ struct BundleCommand: ParsableCommand {
             try guarded {
                 guard !records.isEmpty || all else { throw VaultError.usage("name at least one record id, or pass --all") }
                 guard records.isEmpty || !all else { throw VaultError.usage("give record ids or --all, not both") }
+                let destination = try OutputTarget.destination(out, overwrite: force, what: "the bundle")
                 let v = try vault.open()
                 // With a key the manifest is signed by you; without, by the vault's device key,
                 // which its owner (field) or root officer (HQ) endorsed.
                 let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
                 let bar = ProgressBar(label: "exporting", quiet: quiet)
-                try v.exportBundle(ids: records, to: out, by: who, overwrite: force, progress: bar.update)
+                try v.exportBundle(ids: records, to: destination, by: who, progress: bar.update)
             }
         }
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "import", abstract: "Verify a bundle and import its records; safe to repeat.")
-        @Argument(help: "The bundle file.") var file: String
+        @Argument(help: "The bundle file (`-`: standard input, which must not be a terminal).") var file: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
         @Flag(help: "No progress bar (it shows only on a terminal, for bundles of 8 MiB or more).") var quiet = false
 
         func run() throws {
             try guarded {
+                let fromStandardInput = file == OutputTarget.standardOutputName
+                if fromStandardInput, isatty(STDIN_FILENO) == 1 {
+                    throw VaultError.usage("`bundle import -` reads the bundle from standard input, which is a terminal: pipe or redirect it (< FILE)")
+                }
                 let v = try vault.open()
                 // Optional: the import is then audited in your name (and binds a new editor vault to you).
                 let who = id.keyPath == nil ? nil : try id.unlock(auditIn: v)
                 let bar = ProgressBar(label: "verifying", quiet: quiet)
-                let r = try v.importBundle(path: file, by: who, progress: bar.update)
+                let r: BundleImportReport
+                if fromStandardInput {
+                    r = try v.importBundle(fileDescriptor: STDIN_FILENO, name: "the bundle on standard input", by: who, progress: bar.update)
+                } else {
+                    r = try v.importBundle(path: file, by: who, progress: bar.update)
+                }
                 for id in r.imported { Output.print(id) }
                 Output.note("imported \(r.imported.count) object(s), \(r.alreadyPresent.count) already present, \(r.auditEntries) field audit entries verified")
                 if !r.quarantined.isEmpty {
