@@ -132,6 +132,21 @@ extension Vault {
         return state
     }
 
+    /// The first sequence number at which `log` and the log of `origin` merged here
+    /// by earlier bundles disagree, or nil when one is a prefix of the other.
+    func firstForeignDifference(_ db: Database, origin: String, log: [SignedAuditEntry]) throws -> Int? {
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, entry, signer_key, signature FROM foreign_audit WHERE origin = ? AND seq < ? ORDER BY seq",
+                                       arguments: [origin, Int64(log.count)])
+        while let row = try rows.next() {
+            let seq: Int64 = row["seq"]
+            guard seq >= 0, seq < Int64(log.count) else { return Int(clamping: seq) }
+            let e = log[Int(seq)]
+            guard [UInt8](row["entry"] as Data) == e.canonicalBytes, [UInt8](row["signer_key"] as Data) == e.signerKey,
+                  [UInt8](row["signature"] as Data) == e.signature else { return Int(seq) }
+        }
+        return nil
+    }
+
     private func copyBody(_ header: RecordHeader, into out: AtomicOutput, copied: (UInt64) -> Void) throws {
         let rid = header.idText, length = header.ciphertextLength
         let fd = Foundation.open(bodyPath(header), O_RDONLY | O_CLOEXEC)
@@ -357,6 +372,11 @@ extension Vault {
                                    arguments: [obj, mem.compact, exp, Data(sig)])
                 }
                 if foreignOrigin != origin {
+                    if let seq = try firstForeignDifference(db, origin: foreignOrigin, log: foreign) {
+                        // Same vault, same device key, another history: a restored or altered copy of
+                        // it wrote this log. Merging it would hide one of the two histories.
+                        throw bad("its audit log differs at entry \(seq) from the one an earlier bundle from the same vault brought: that vault's log was forked (a restored or altered copy of it made this bundle); nothing was imported")
+                    }
                     for e in foreign {
                         try db.execute(sql: "INSERT OR IGNORE INTO foreign_audit(origin, seq, entry, signer_key, signature) VALUES (?, ?, ?, ?, ?)",
                                        arguments: [foreignOrigin, Int64(e.entry.seq), Data(e.canonicalBytes), Data(e.signerKey), Data(e.signature)])
