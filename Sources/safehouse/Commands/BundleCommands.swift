@@ -39,6 +39,9 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
         @Flag(help: "No progress bar (it shows only on a terminal, for bundles of 8 MiB or more).") var quiet = false
+        @Flag(help: "JSON output: {imported, present, quarantined: [ids], auditEntries}.") var json = false
+
+        private struct ReportJSON: Encodable { let imported: [String]; let present: [String]; let quarantined: [String]; let auditEntries: Int }
 
         func run() throws {
             try guarded {
@@ -56,7 +59,11 @@ struct BundleCommand: ParsableCommand {
                 } else {
                     r = try v.importBundle(path: file, by: who, progress: bar.update)
                 }
-                for id in r.imported { Output.print(id) }
+                if json {
+                    try Output.json(ReportJSON(imported: r.imported, present: r.alreadyPresent, quarantined: r.quarantined, auditEntries: r.auditEntries))
+                } else {
+                    for id in r.imported { Output.print(id) }
+                }
                 Output.note("imported \(r.imported.count) object(s), \(r.alreadyPresent.count) already present, \(r.auditEntries) field audit entries verified")
                 if !r.quarantined.isEmpty {
                     Output.note("quarantined \(r.quarantined.count) object(s): signed by a key that is no longer active, or sealed to someone who is not an active member")

@@ -38,6 +38,15 @@ struct Key: ParsableCommand {
         @Argument(help: "A member card (FILE.pub) or a secret key file.") var file: String
         @Flag(name: .customLong("age"), help: "Print only the member's age recipient (age1…), for `age -r` (member cards only).")
         var age = false
+        @Flag(help: "JSON output: {kind: card, name, role, fingerprint, age} or {kind: secret-key, fingerprint, kdf}.") var json = false
+
+        private struct CardJSON: Encodable { let kind = "card"; let name: String; let role: String; let fingerprint: String; let age: String }
+        private struct KDFJSON: Encodable { let algorithm = "argon2id"; let ops: UInt64; let memMiB: UInt64 }
+        private struct SecretJSON: Encodable { let kind = "secret-key"; let fingerprint: String; let kdf: KDFJSON }
+
+        func validate() throws {
+            if age && json { throw ValidationError("give --age or --json, not both") }
+        }
 
         func run() throws {
             try guarded {
@@ -51,11 +60,19 @@ struct Key: ParsableCommand {
                 }
                 if let text = try? readText(file, maxBytes: 64 << 10), text.hasPrefix("safehouse-card") {
                     let card = try MemberCard.parse(text, object: file)
+                    if json {
+                        return try Output.json(CardJSON(name: card.name, role: card.role.rawValue, fingerprint: card.fingerprint.description,
+                                                        age: card.ageRecipient.text))
+                    }
                     Output.print("name: \(card.name)")
                     Output.print("role: \(card.role.rawValue)")
                     Output.print("fingerprint: \(card.fingerprint)")
                 } else {
                     let h = try KeyFile.readHeader(path: file)
+                    if json {
+                        return try Output.json(SecretJSON(fingerprint: h.fingerprint.description,
+                                                          kdf: KDFJSON(ops: UInt64(h.opsLimit), memMiB: UInt64(h.memLimit) / 1048576)))
+                    }
                     Output.print("secret key file (locked)")
                     Output.print("fingerprint: \(h.fingerprint)")
                     Output.print("kdf: argon2id ops=\(h.opsLimit) mem=\(h.memLimit / 1048576) MiB")

@@ -16,12 +16,23 @@ struct Team: ParsableCommand {
         @Argument(help: "The keyring exported at HQ (`safehouse team export`).") var teamfile: String
         @OptionGroup var vault: VaultOption
         @OptionGroup var id: IdentityOptions
+        @Flag(help: "JSON output: {serial, changes: [{change: added|dropped|status, name, role, fingerprint, from, to}]}.") var json = false
+
+        private struct ChangeJSON: Encodable { let change: String; let name: String; let role: String; let fingerprint: String; let from: String?; let to: String? }
+        private struct UpdateJSON: Encodable { let serial: UInt64; let changes: [ChangeJSON] }
 
         func run() throws {
             try guarded {
                 let v = try vault.open()
                 let ring = try TeamKeyring.parse(try readText(teamfile), object: teamfile)
                 let changes = try v.updateTeam(ring, by: try id.unlock(auditIn: v))
+                if json {
+                    return try Output.json(UpdateJSON(serial: UInt64(ring.serial), changes: changes.map { c in
+                        let kind = c.kind == .added ? "added" : c.kind == .removed ? "dropped" : "status"
+                        return ChangeJSON(change: kind, name: c.name, role: c.role, fingerprint: c.fingerprint.description,
+                                          from: c.kind == .status ? c.from : nil, to: c.kind == .removed ? nil : c.to)
+                    }))
+                }
                 for c in changes {
                     switch c.kind {
                     case .added: Output.print("added\t\(c.name)\t\(c.role)\t\(c.fingerprint)\t\(c.to ?? "")")
