@@ -170,8 +170,14 @@ extension Vault {
             }
             end = min(to, d)
         }
-        for b in approval.boxes where probe.width > 0 && (b.x + b.width > probe.width || b.y + b.height > probe.height) {
-            throw VaultError.usage("--blur-box \(b.text) reaches outside the picture (\(probe.width)x\(probe.height))")
+        guard !probe.hasVideo || probe.rotationIsRightAngle else {
+            throw VaultError.refused(object: object, reason: "its picture is turned by \(String(format: "%g", probe.rotation))°, which the excerpt's filters cannot apply exactly",
+                                     hint: "re-encode the source upright (or a quarter turn) and seal that")
+        }
+        // Boxes are in the picture as shown (after a phone video's or photo's rotation), as
+        // ffmpeg's filters see it; one outside it would be moved, not refused, by crop.
+        for b in approval.boxes where probe.hasVideo && (probe.width <= 0 || b.x + b.width > probe.width || b.y + b.height > probe.height) {
+            throw VaultError.usage("--blur-box \(b.text) reaches outside the picture (\(probe.width)x\(probe.height) as shown)")
         }
         guard probe.hasVideo || (approval.boxes.isEmpty && approval.video == .keep) else {
             throw VaultError.usage("\(object) has no picture: --video and --blur-box do not apply")

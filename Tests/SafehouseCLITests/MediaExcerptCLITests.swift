@@ -150,17 +150,21 @@ struct MediaExcerptCLITests {
     }
 
     /// Frames decoded at `second` as 8-bit gray, 320x240.
-    func grayFrame(_ t: Sandbox, _ name: String, at second: String) throws -> [UInt8] {
+    func grayFrame(_ t: Sandbox, _ name: String, at second: String, size: (Int, Int) = (320, 240)) throws -> [UInt8] {
+        let dims = try t.mustTool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", t.file(name)])
+            .text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(dims == "\(size.0),\(size.1)", "\(name) is \(dims), not \(size.0)x\(size.1)")
         let r = try t.mustTool(["ffmpeg", "-v", "error", "-ss", second, "-i", t.file(name), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"])
-        try #require(r.stdout.count == 320 * 240, "\(r.stdout.count) bytes")
+        try #require(r.stdout.count == size.0 * size.1, "\(r.stdout.count) bytes")
         return [UInt8](r.stdout)
     }
 
     /// Mean absolute difference inside and outside a box (the outside leaves a 6-pixel band round it).
-    func diffs(_ a: [UInt8], _ b: [UInt8], box: (Int, Int, Int, Int)) -> (inside: Double, outside: Double) {
+    func diffs(_ a: [UInt8], _ b: [UInt8], box: (Int, Int, Int, Int), size: (Int, Int) = (320, 240)) -> (inside: Double, outside: Double) {
         var si = 0.0, ni = 0.0, so = 0.0, no = 0.0
-        for y in 0..<240 { for x in 0..<320 {
-            let d = abs(Double(a[y * 320 + x]) - Double(b[y * 320 + x]))
+        let (w, h) = size
+        for y in 0..<h { for x in 0..<w {
+            let d = abs(Double(a[y * w + x]) - Double(b[y * w + x]))
             let inBox = x >= box.0 && x < box.0 + box.2 && y >= box.1 && y < box.1 + box.3
             let near = x >= box.0 - 6 && x < box.0 + box.2 + 6 && y >= box.1 - 6 && y < box.1 + box.3 + 6
             if inBox { si += d; ni += 1 } else if !near { so += d; no += 1 }
@@ -210,6 +214,43 @@ struct MediaExcerptCLITests {
         let box = try t.run(["approve", try t.sealFile("src.mp4", kind: "coverage"), "--range", "00:00:00-00:00:02", "--no-transcript-check",
                              "--blur-box", "300,200,100,100", "--vault", t.file("hq"), "--identity", t.file("olga")])
         #expect(box.status == 64 && box.stderr.contains("outside the picture"), "\(box)")
+    }
+
+    @Test("a phone video turned a quarter and a photo with an EXIF orientation: blur boxes are in the picture as shown")
+    func rotatedSources() throws {
+        let t = try Sandbox(); defer { t.remove() }
+        try t.requireMediaTools()
+        try t.makeTeam()
+        // 320x240 as stored, shown 240x320 (players and ffmpeg turn it).
+        try makeVideo(t, "flat.mp4", seconds: 4)
+        try t.mustTool(["ffmpeg", "-v", "error", "-y", "-i", t.file("flat.mp4"), "-c", "copy", "-metadata:s:v", "rotate=90", t.file("phone.mp4")])
+        try t.mustTool(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1", t.file("photo.jpg")])
+        try t.mustTool(["exiftool", "-q", "-overwrite_original", "-n", "-Orientation=6", t.file("photo.jpg")])
+        // Low in the shown picture: below the stored height, so a check against it would refuse this box.
+        let box = (20, 250, 100, 60)
+        let boxText = "\(box.0),\(box.1),\(box.2),\(box.3)"
+        for (source, out) in [("phone.mp4", "mkv"), ("photo.jpg", "png")] {
+            let rec = try t.sealFile(source, kind: "coverage")
+            let video = source.hasSuffix(".mp4")
+            let common = video ? ["--range", "00:00:01-00:00:03", "--no-transcript-check"] : []
+            let plain = try t.approve(rec, extra: common)
+            let boxed = try t.approve(rec, extra: common + ["--blur-box", boxText])
+            try t.exportOut(plain, "\(source)-plain.\(out)")
+            try t.exportOut(boxed, "\(source)-boxed.\(out)")
+            let at = video ? "1.0" : "0"
+            let a = try grayFrame(t, "\(source)-plain.\(out)", at: at, size: (240, 320))
+            let b = try grayFrame(t, "\(source)-boxed.\(out)", at: at, size: (240, 320))
+            let d = diffs(a, b, box: box, size: (240, 320))
+            #expect(d.inside > 8 && d.outside < 1.5, "\(source): the box must blur its region of the picture as shown: inside \(d.inside), outside \(d.outside)")
+            // Inside the stored 320x240 but outside the shown 240x320: crop would move it; refused.
+            let wide = try t.run(["approve", rec] + common + ["--blur-box", "200,10,100,60", "--vault", t.file("hq"), "--identity", t.file("olga")])
+            #expect(wide.status == 64 && wide.stderr.contains("outside the picture (240x320 as shown)"), "\(wide)")
+        }
+        // A turn ffmpeg does not apply (45°): the picture shown is not the one filtered; refused.
+        try t.mustTool(["ffmpeg", "-v", "error", "-y", "-i", t.file("flat.mp4"), "-c", "copy", "-metadata:s:v", "rotate=45", t.file("odd.mp4")])
+        let odd = try t.run(["approve", try t.sealFile("odd.mp4", kind: "coverage"), "--range", "00:00:01-00:00:02", "--no-transcript-check",
+                             "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(odd.status == 77 && odd.stderr.contains("turned by 45"), "\(odd)")
     }
 
     @Test("a photo loses its EXIF GPS, make and serial; blur boxes apply")
