@@ -349,12 +349,10 @@ extension Vault {
         guard header.slots.contains(where: { $0.recipient == member.fingerprint }) else {
             throw VaultError.missing(object: "grant of excerpt \(excerptID) to \(member.fingerprint)", hint: "`safehouse list` shows what each member holds")
         }
-        let bytes = try decryptExcerptBody(opened)
         let all = try members()
         let keep = header.slots.map(\.recipient).filter { $0 != member.fingerprint }.compactMap { fp in all.first { $0.fingerprint == fp }?.card }
-        let (fresh, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: opened.metadata,
-                                           recipients: keep, signer: officer, object: "excerpt \(excerptID)", progress: nil, id: header.id,
-                                           label: header.nextLabel)
+        // Streamed chunk by chunk into a fresh key (a media clip is never held whole in memory).
+        let (fresh, _) = try rekey(opened, recipients: keep, signer: officer)
         do {
             try store.write { db in
                 try db.execute(sql: "UPDATE objects SET header = ?, body_length = ? WHERE id = ?",

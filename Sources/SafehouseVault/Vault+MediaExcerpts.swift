@@ -19,15 +19,55 @@ extension Vault {
         return try split.finish()
     }
 
-    /// An excerpt's whole plaintext (payload and clip) in memory, for `grant` and `revoke`.
-    func decryptExcerptBody(_ opened: OpenedObject) throws -> [UInt8] {
-        guard opened.header.plaintextLength <= MediaExcerptBody.maxClipBytes + (64 << 20) else {
-            throw VaultError.badData(object: "excerpt \(opened.header.idText)", hint: "too large")
+    /// An excerpt's payload, and whether a clip follows it: a media excerpt's body is
+    /// decrypted only as far as its payload (each chunk authenticated as it is read).
+    func excerptPayloadPrefix(_ opened: OpenedObject) throws -> (payload: [UInt8], isMedia: Bool) {
+        var found: [UInt8]?
+        let split = MediaExcerptBody.Splitter(onPayload: { found = $0; throw PayloadRead() })
+        do { try decryptBody(opened) { try split.take($0) } } catch is PayloadRead {}
+        if let found { return (found, true) }
+        return (try split.finish(), false)
+    }
+
+    /// Seals a copy of a media excerpt with another payload and the same clip. The clip
+    /// streams from the old body through a pipe into the new one (constant memory, as at
+    /// approve); a clip that fails to decrypt, or arrives short, fails the copy.
+    /// - Parameter oldPayload: the parent's payload (`excerptPayloadPrefix`).
+    func stageMediaCopy(of parent: OpenedObject, replacing oldPayload: [UInt8], with payload: [UInt8], metadata: RecordMetadata,
+                        recipients: [MemberCard], signer: Identity, object: String, label: String) throws -> StagedObject {
+        let clipLength = parent.header.plaintextLength - UInt64(MediaExcerptBody.prefix(payload: oldPayload).count)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        signal(SIGPIPE, SIG_IGN)  // a reader that stops early must fail the writer's write, not kill us
+        let readFD = fds[0], writeFD = fds[1]
+        let feed = FeedState()
+        let done = DispatchSemaphore(value: 0)
+        let me = Unchecked(self), source = Unchecked(parent)
+        Thread {
+            do {
+                let split = MediaExcerptBody.Splitter(clip: { try PosixIO.write(writeFD, $0, object: object) })
+                try me.value.decryptBody(source.value) { try split.take($0) }
+                _ = try split.finish()
+            } catch { feed.fail(error) }
+            close(writeFD)
+            done.signal()
+        }.start()
+        let staged: StagedObject
+        do {
+            staged = try stageStream(type: .excerpt, prefix: MediaExcerptBody.prefix(payload: payload), from: readFD, metadata: metadata,
+                                     recipients: recipients, signer: signer, object: object, label: label)
+        } catch {
+            close(readFD); done.wait()
+            throw error
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(Int(opened.header.plaintextLength))
-        try decryptBody(opened) { out.append(contentsOf: $0) }
-        return out
+        close(readFD); done.wait()
+        if let e = feed.error { staged.output.discard(); throw e }
+        guard staged.header.plaintextLength == UInt64(MediaExcerptBody.prefix(payload: payload).count) + clipLength else {
+            staged.output.discard()
+            throw VaultError.badData(object: object, hint: "its clip did not copy whole")
+        }
+        return staged
     }
 
     /// Checks `seal PATH --of MEDIA`: the recording is a record of this vault and the
@@ -313,4 +353,12 @@ extension Vault {
 
     /// Stops the decryption once the payload was read.
     private struct PayloadRead: Error {}
+}
+
+/// The clip feeder's error, handed to the sealing thread under a lock.
+private final class FeedState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failure: Error?
+    func fail(_ e: Error) { lock.lock(); if failure == nil { failure = e }; lock.unlock() }
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return failure }
 }

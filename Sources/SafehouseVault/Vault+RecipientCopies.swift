@@ -29,8 +29,7 @@ extension Vault {
     func makeRecipientCopy(_ db: Database, parent: OpenedObject, member: Member, officer: Identity) throws -> [String] {
         let parentID = parent.header.idText
         // A media excerpt's clip is the same for every recipient; only the payload is marked.
-        let whole = try decryptExcerptBody(parent)
-        let (payloadBytes, clip) = MediaExcerptBody.split(whole)
+        let (payloadBytes, isMedia) = try excerptPayloadPrefix(parent)
         guard var payload = try? JSONDecoder().decode(ExcerptPayload.self, from: Data(payloadBytes)) else {
             throw VaultError.badData(object: "excerpt \(parentID)", hint: "its content does not parse")
         }
@@ -47,14 +46,21 @@ extension Vault {
         payload.provenance.recipient = member.fingerprint.compact
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let encoded = [UInt8](try enc.encode(payload))
-        let bytes = clip.map { MediaExcerptBody.prefix(payload: encoded) + $0 } ?? encoded
         var meta = parent.metadata
         meta.subject = meta.subject.map { map[$0] ?? $0 }
         meta.provenance = payload.provenance
         let officers = try members(db).filter { $0.isActive && $0.card.role == .officer }.map(\.card)
-        let (copy, _, _) = try sealObject(type: .excerpt, source: .bytes(bytes), length: UInt64(bytes.count), metadata: meta,
+        let copy: RecordHeader
+        if isMedia {
+            let staged = try stageMediaCopy(of: parent, replacing: payloadBytes, with: encoded, metadata: meta, recipients: [member.card] + officers,
+                                            signer: officer, object: "excerpt \(parentID)", label: "v1")
+            try staged.output.commit(overwrite: false, as: bodyPath(staged.header))
+            copy = staged.header
+        } else {
+            (copy, _, _) = try sealObject(type: .excerpt, source: .bytes(encoded), length: UInt64(encoded.count), metadata: meta,
                                           recipients: [member.card] + officers, signer: officer, object: "excerpt \(parentID)",
                                           progress: nil, label: "v1")
+        }
         let stale = try dropRecipientCopies(db, parent: parentID, member: member.fingerprint)
         do {
             try insertObject(db, copy)

@@ -253,6 +253,51 @@ struct MediaExcerptCLITests {
         #expect(odd.status == 77 && odd.stderr.contains("turned by 45"), "\(odd)")
     }
 
+    @Test("grant and an officer's revoke stream a clip into its new body (same bytes); a damaged clip fails the grant, nothing is made")
+    func clipThroughGrantAndRevoke() throws {
+        let t = try Sandbox(); defer { t.remove() }
+        try t.requireMediaTools()
+        try t.makeTeam()
+        try t.installKeys(["sam"])
+        var r = try t.run(["team", "add", t.file("sam.pub"), "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        try makeVideo(t, "src.mkv", seconds: 6)
+        let rec = try t.sealFile("src.mkv", kind: "coverage")
+        let e = try t.approve(rec, extra: ["--range", "00:00:00-00:00:05", "--no-transcript-check"])
+        try t.exportOut(e, "olga.mkv")
+        // An editor's marked copy carries the same clip; an officer's grant and revoke re-key it whole.
+        try t.grant(e, to: "Edith")
+        try t.exportOut(e, "edith.mkv", as: "edith")
+        #expect(try t.read("edith.mkv") == t.read("olga.mkv"))
+        try t.grant(e, to: "Sam")
+        try t.exportOut(e, "sam.mkv", as: "sam")
+        #expect(try t.read("sam.mkv") == t.read("olga.mkv"))
+        r = try t.run(["revoke", e, "--from", "Sam", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        try #require(r.status == 0, "\(r)")
+        r = try t.run(["export", e, "--out", t.file("sam-late.mkv"), "--vault", t.file("hq"), "--identity", t.file("sam")])
+        #expect(r.status == 77 && !t.exists("sam-late.mkv"), "\(r)")
+        try t.exportOut(e, "olga-after.mkv")
+        #expect(try t.read("olga-after.mkv") == t.read("olga.mkv"), "the re-keyed excerpt holds the same clip")
+        r = try t.run(["check", "--vault", t.file("hq")], passphrase: .none)
+        #expect(r.status == 0, "\(r)")
+
+        // A byte of the clip flipped on disk, past the payload: a new grant fails (65) and leaves no copy.
+        let objects = t.file("hq/objects")
+        let body = try #require(try FileManager.default.contentsOfDirectory(atPath: objects).first { $0.hasPrefix(e) })
+        var bytes = try t.read("hq/objects/" + body)
+        bytes[bytes.count * 2 / 3] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: objects + "/" + body))
+        let before = try FileManager.default.contentsOfDirectory(atPath: objects).sorted()
+        let listBefore = try t.run(["list", "--vault", t.file("hq"), "--identity", t.file("olga")]).stdout
+        r = try t.run(["grant", e, "--to", "Edith", "--replace", "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(r.status == 65, "\(r)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: objects).sorted() == before, "no body of a failed copy stays")
+        #expect(try t.run(["list", "--vault", t.file("hq"), "--identity", t.file("olga")]).stdout == listBefore)
+        r = try t.run(["export", e, "--out", t.file("edith-again.mkv"), "--vault", t.file("hq"), "--identity", t.file("edith")])
+        let original = try t.read("olga.mkv")
+        #expect(r.status == 0 && (try? t.read("edith-again.mkv")) == original, "her earlier copy still exports: \(r)")
+    }
+
     @Test("a photo loses its EXIF GPS, make and serial; blur boxes apply")
     func photo() throws {
         let t = try Sandbox(); defer { t.remove() }

@@ -14,20 +14,12 @@ import Foundation
 /// through `AtomicOutput` to the file the member asked for.
 enum MediaExcerptBody {
     static let magic = Array("SHMEDIA1".utf8)
-    /// The largest clip (and so the largest body `grant` and `revoke` re-seal in memory).
+    /// The largest clip approve writes (grant and revoke stream it, whatever its size).
     static let maxClipBytes: UInt64 = 256 << 20
 
     static func prefix(payload: [UInt8]) -> [UInt8] {
         let n = UInt32(payload.count)
         return magic + [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + payload
-    }
-
-    /// Splits a whole body: the payload, and the clip of a media excerpt (nil for text).
-    static func split(_ body: [UInt8]) -> ([UInt8], [UInt8]?) {
-        guard body.count >= 12, Array(body.prefix(8)) == magic else { return (body, nil) }
-        let n = Int(body[8]) << 24 | Int(body[9]) << 16 | Int(body[10]) << 8 | Int(body[11])
-        guard body.count >= 12 + n else { return (body, nil) }
-        return (Array(body[12..<(12 + n)]), Array(body[(12 + n)...]))
     }
 
     /// Splits a body's plaintext as it streams: payload first, then the clip to `clip`.
