@@ -99,7 +99,10 @@ extension Vault {
             // Re-read under the write lock, so a body being committed right now is not taken for an orphan.
             try store.write { db in
                 let live = Set(try String.fetchAll(db, sql: "SELECT id FROM objects"))
-                for f in report.orphans where !live.contains(String(f.prefix(32))) || f.hasPrefix(".") || f == "new.body" {
+                // A live writer's temporary file is not an orphan (another process is writing it).
+                AtomicOutput.sweepStale(in: objectsDirectory)
+                for f in report.orphans where !f.hasPrefix(AtomicOutput.tempPrefix)
+                    && (!live.contains(String(f.prefix(32))) || f.hasPrefix(".") || f == "new.body") {
                     unlink(objectsDirectory + "/" + f)
                 }
                 for f in report.orphans where live.contains(String(f.prefix(32))) {

@@ -81,5 +81,14 @@ struct StaleTempTests {
         #expect(!FileManager.default.fileExists(atPath: top))
         let report = try vault.check()
         #expect(report.orphans.isEmpty, "\(report.orphans)")
+        // `check --prune` removes orphans and dead writers' files, never a live writer's.
+        let live = vaultPath + "/objects/.safehouse-tmp-\(getpid())-0011223344556677"
+        let orphan = vaultPath + "/objects/0123456789abcdef0123456789abcdef-001122334455.body"
+        let deadAgain = vaultPath + "/objects/.safehouse-tmp-\(dead)-1111111111111111"
+        try touch(live); try touch(orphan); try touch(deadAgain)
+        #expect(Set(try vault.check().orphans) == Set([live, orphan, deadAgain].map { String($0.split(separator: "/").last!) }))
+        _ = try vault.check(pruneOrphans: true)
+        #expect(FileManager.default.fileExists(atPath: live), "a live writer's file is kept")
+        #expect(!FileManager.default.fileExists(atPath: orphan) && !FileManager.default.fileExists(atPath: deadAgain))
     }
 }
