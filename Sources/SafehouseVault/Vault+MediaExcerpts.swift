@@ -35,7 +35,9 @@ extension Vault {
     /// - Parameter oldPayload: the parent's payload (`excerptPayloadPrefix`).
     func stageMediaCopy(of parent: OpenedObject, replacing oldPayload: [UInt8], with payload: [UInt8], metadata: RecordMetadata,
                         recipients: [MemberCard], signer: Identity, object: String, label: String) throws -> StagedObject {
-        let clipLength = parent.header.plaintextLength - UInt64(MediaExcerptBody.prefix(payload: oldPayload).count)
+        let oldPrefix = UInt64(MediaExcerptBody.prefix(payload: oldPayload).count)
+        guard parent.header.plaintextLength >= oldPrefix else { throw VaultError.badData(object: object, hint: "its content does not parse") }
+        let clipLength = parent.header.plaintextLength - oldPrefix
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw VaultError.io(object: object, detail: String(cString: strerror(errno))) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
