@@ -377,6 +377,9 @@ extension Vault {
                         // it wrote this log. Merging it would hide one of the two histories.
                         throw bad("its audit log differs at entry \(seq) from the one an earlier bundle from the same vault brought: that vault's log was forked (a restored or altered copy of it made this bundle); nothing was imported")
                     }
+                    // `pull` asks the witness itself (logGate); a bundle carried by hand is checked
+                    // against the last state the witness cosigned for this vault.
+                    if logGate == nil { try checkAgainstWitnessed(db, log: foreign, origin: foreignOrigin, bundle: path) }
                     for e in foreign {
                         try db.execute(sql: "INSERT OR IGNORE INTO foreign_audit(origin, seq, entry, signer_key, signature) VALUES (?, ?, ?, ?, ?)",
                                        arguments: [foreignOrigin, Int64(e.entry.seq), Data(e.canonicalBytes), Data(e.signerKey), Data(e.signature)])

@@ -49,15 +49,41 @@ extension Vault {
     /// The largest witnessed HQ log size this vault recorded (0 if none): the newest
     /// `witness-seen` entry whose signature verifies under its actor's member key.
     public func witnessedHighWater() throws -> UInt64 {
-        try store.read { db in
-            let keys = Dictionary(try members(db).map { ($0.fingerprint.compact, $0.card.signKey) }, uniquingKeysWith: { a, _ in a })
-            var best: UInt64 = 0
-            try forEachAuditEntry(db) { e in
-                guard e.entry.action == Self.witnessSeenAction, keys[e.entry.actor] == e.signerKey, e.verifySignature(),
-                      let size = e.entry.objects.first.flatMap({ $0.hasPrefix("log:") ? UInt64($0.dropFirst(4)) : nil }) else { return }
-                best = max(best, size)
+        try store.read { db in try witnessedState(db)?.size ?? 0 }
+    }
+
+    /// The largest witnessed HQ log state this vault recorded: its size and the first
+    /// 16 bytes of its root (hex), from the newest signed `witness-seen` entry.
+    func witnessedState(_ db: Database) throws -> (size: UInt64, rootPrefix: String)? {
+        let keys = Dictionary(try members(db).map { ($0.fingerprint.compact, $0.card.signKey) }, uniquingKeysWith: { a, _ in a })
+        var best: (size: UInt64, rootPrefix: String)?
+        try forEachAuditEntry(db) { e in
+            guard e.entry.action == Self.witnessSeenAction, keys[e.entry.actor] == e.signerKey, e.verifySignature(),
+                  let size = e.entry.objects.first.flatMap({ $0.hasPrefix("log:") ? UInt64($0.dropFirst(4)) : nil }),
+                  let root = e.entry.objects.first(where: { $0.hasPrefix("root:") }).map({ String($0.dropFirst(5)) }),
+                  size > (best?.size ?? 0) else { return }
+            best = (size, root)
+        }
+        return best
+    }
+
+    /// Checks a bundle's copy of HQ's log against the state the witness cosigned for
+    /// this vault, offline (a bundle carried by hand): its first `size` entries must have
+    /// the witnessed root, or — a log older than that — be one this vault already holds.
+    /// - Throws: `refused` (77) for a fork or an older log this vault cannot check.
+    func checkAgainstWitnessed(_ db: Database, log: [SignedAuditEntry], origin: String, bundle: String) throws {
+        guard kind != .hq, origin == teamLogOrigin, let seen = try witnessedState(db) else { return }
+        let hint = "a bundle from an old or altered copy of HQ's vault, or an old bundle; nothing of it was imported: ask HQ for a fresh one or pull from the server, and tell your security officer"
+        if UInt64(log.count) >= seen.size {
+            let root = MerkleTree.rootHash(leafHashes: log.prefix(Int(seen.size)).map(\.leafHash))
+            guard Encoding.hex(Array(root.prefix(16))) == seen.rootPrefix else {
+                throw VaultError.refused(object: bundle, reason: "its copy of HQ's audit log forks from the one the witness cosigned for this vault (size \(seen.size))", hint: hint)
             }
-            return best
+        } else {
+            let held = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM foreign_audit WHERE origin = ?", arguments: [origin]) ?? 0
+            guard held >= log.count else {
+                throw VaultError.refused(object: bundle, reason: "its copy of HQ's audit log (size \(log.count)) is older than the state the witness cosigned for this vault (\(seen.size))", hint: hint)
+            }
         }
     }
 

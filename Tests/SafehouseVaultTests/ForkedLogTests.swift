@@ -78,4 +78,50 @@ struct ForkedLogTests {
         }
         #expect(try editor.check().objects == 2)
     }
+
+    /// A bundle carried by hand to a vault that pulled before: checked offline against
+    /// the HQ log state the witness cosigned for it (recorded at `pull`).
+    @Test func aHandCarriedBundleIsCheckedAgainstTheWitnessedState() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let hq = try makeHQ(s)
+        let editor = try makeField(s, from: hq, name: "editor", owner: team.editor)
+        let fresh = try makeField(s, from: hq, name: "fresh", owner: team.editor)
+        let a = try sealBytes(hq, s, Array("first statement".utf8), name: "a.txt", by: team.officer)
+        try hq.exportBundle(ids: [a], to: s.file("h1.shb"), by: team.officer.identity, overwrite: false)
+        _ = try editor.importBundle(path: s.file("h1.shb"), by: team.editor.identity)
+        try copyVault(s.file("hq"), to: s.file("hq-old"))
+        let b = try sealBytes(hq, s, Array("second statement".utf8), name: "b.txt", by: team.officer)
+        let witnessed = try hq.exportBundle(ids: [b], to: s.file("h2.shb"), by: team.officer.identity, overwrite: false)
+        // As at `pull`: the witness cosigned HQ's log at h2's state; the editors never saw h2 itself.
+        for v in [editor, fresh] { try v.recordWitnessed(size: witnessed.size, root: witnessed.root, by: team.editor.identity) }
+        // The old copy goes on: forked after h1, before the witnessed state.
+        let old = try Vault.open(at: s.file("hq-old"))
+        let c = try sealBytes(old, s, Array("third statement".utf8), name: "c.txt", by: team.officer)
+        try old.exportBundle(ids: [c], to: s.file("h3.shb"), by: team.officer.identity, overwrite: false)
+        for v in [editor, fresh] {
+            #expect {
+                _ = try v.importBundle(path: s.file("h3.shb"), by: team.editor.identity)
+            } throws: { error in
+                guard case .refused(_, let reason, _) = error as? VaultError else { return false }
+                return reason.contains("forks from the one the witness cosigned") || reason.contains("older than the state the witness cosigned")
+            }
+        }
+        // h1 is older than the witnessed state: the editor holds its log (a replay, accepted);
+        // the fresh vault cannot check it offline (refused).
+        #expect(try editor.importBundle(path: s.file("h1.shb"), by: team.editor.identity).alreadyPresent == [a])
+        #expect {
+            _ = try fresh.importBundle(path: s.file("h1.shb"), by: team.editor.identity)
+        } throws: { error in
+            guard case .refused(_, let reason, _) = error as? VaultError else { return false }
+            return reason.contains("older than the state the witness cosigned")
+        }
+        // The genuine bundles at and after the witnessed state go through.
+        #expect(try fresh.importBundle(path: s.file("h2.shb"), by: team.editor.identity).imported == [b])
+        #expect(try editor.importBundle(path: s.file("h2.shb"), by: team.editor.identity).imported == [b])
+        let d = try sealBytes(hq, s, Array("fourth statement".utf8), name: "d.txt", by: team.officer)
+        try hq.exportBundle(ids: [d], to: s.file("h4.shb"), by: team.officer.identity, overwrite: false)
+        #expect(try editor.importBundle(path: s.file("h4.shb"), by: team.editor.identity).imported == [d])
+        #expect(try editor.check().objects == 3)
+    }
 }
