@@ -216,6 +216,10 @@ extension Vault {
             throw VaultError.refused(object: object, reason: "its picture is turned by \(String(format: "%g", probe.rotation))°, which the excerpt's filters cannot apply exactly",
                                      hint: "re-encode the source upright (or a quarter turn) and seal that")
         }
+        guard approval.boxes.isEmpty || !probe.hasNonSquarePixels else {
+            throw VaultError.refused(object: object, reason: "its pixels are not square (aspect \(probe.sampleAspectRatio)): a player stretches the picture, so a box measured on it would not cover the same pixels",
+                                     hint: "re-encode the source with square pixels (ffmpeg -vf scale=iw*sar:ih,setsar=1) and seal that, or use --video blur|black")
+        }
         // Boxes are in the picture as shown (after a phone video's or photo's rotation), as
         // ffmpeg's filters see it; one outside it would be moved, not refused, by crop.
         for b in approval.boxes where probe.hasVideo && (probe.width <= 0 || b.x + b.width > probe.width || b.y + b.height > probe.height) {

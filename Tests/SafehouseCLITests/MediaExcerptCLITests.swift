@@ -251,6 +251,14 @@ struct MediaExcerptCLITests {
         let odd = try t.run(["approve", try t.sealFile("odd.mp4", kind: "coverage"), "--range", "00:00:01-00:00:02", "--no-transcript-check",
                              "--vault", t.file("hq"), "--identity", t.file("olga")])
         #expect(odd.status == 77 && odd.stderr.contains("turned by 45"), "\(odd)")
+        // Anamorphic pixels (8:9, as DV): a player stretches them, so boxes are refused; the rest works.
+        try t.mustTool(["ffmpeg", "-v", "error", "-y", "-i", t.file("flat.mp4"), "-vf", "setsar=8/9", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-c:a", "copy", t.file("dv.mp4")])
+        let dv = try t.sealFile("dv.mp4", kind: "coverage")
+        let stretched = try t.run(["approve", dv, "--range", "00:00:01-00:00:02", "--no-transcript-check", "--blur-box", "10,10,50,50",
+                                   "--vault", t.file("hq"), "--identity", t.file("olga")])
+        #expect(stretched.status == 77 && stretched.stderr.contains("pixels are not square (aspect 8:9)"), "\(stretched)")
+        _ = try t.approve(dv, extra: ["--range", "00:00:01-00:00:02", "--no-transcript-check", "--video", "blur"])
     }
 
     @Test("grant and an officer's revoke stream a clip into its new body (same bytes); a damaged clip fails the grant, nothing is made")

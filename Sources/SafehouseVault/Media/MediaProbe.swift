@@ -10,6 +10,8 @@ struct MediaProbe: Sendable {
     /// Degrees the player (and ffmpeg, which autorotates) turns the picture: a video's
     /// display matrix or a photo's EXIF orientation (first frame's). 0 when none.
     var rotation = 0.0
+    /// The pixels' aspect ratio ("8:9" for anamorphic DV; "1:1", "0:1" or absent when square or unknown).
+    var sampleAspectRatio = ""
     var sampleRate = 0
     var sampleFormat = ""
     var durationMs: Int?
@@ -19,6 +21,14 @@ struct MediaProbe: Sendable {
     var rotationIsRightAngle: Bool {
         let r = rotation.truncatingRemainder(dividingBy: 90)
         return abs(r) < 0.5 || abs(abs(r) - 90) < 0.5
+    }
+
+    /// Pixels that a player stretches (anamorphic video): the picture it shows is not the
+    /// one ffmpeg's filters see pixel for pixel, so boxes measured on it would land elsewhere.
+    var hasNonSquarePixels: Bool {
+        let parts = sampleAspectRatio.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return false }
+        return parts[0] != parts[1]
     }
 
     /// Whether the picture is turned on its side (a quarter turn either way).
@@ -34,7 +44,7 @@ struct MediaProbe: Sendable {
     /// One packet per stream is read (`-read_intervals`), enough for the first frame's
     /// side data (a JPEG's EXIF orientation); the duration comes from the container.
     static let arguments = ["-v", "error", "-read_intervals", "%+#1", "-show_entries",
-                            "stream=codec_type,width,height,sample_rate,sample_fmt:stream_side_data=rotation:frame=media_type:frame_side_data=rotation:format=duration",
+                            "stream=codec_type,width,height,sample_aspect_ratio,sample_rate,sample_fmt:stream_side_data=rotation:frame=media_type:frame_side_data=rotation:format=duration",
                             "-of", "json"]
 
     static func parse(_ bytes: [UInt8]) -> MediaProbe {
@@ -46,6 +56,7 @@ struct MediaProbe: Sendable {
                 p.hasVideo = true
                 p.codedWidth = (s["width"] as? Int) ?? 0; p.codedHeight = (s["height"] as? Int) ?? 0
                 if let r = rotation(in: s) { p.rotation = r }
+                p.sampleAspectRatio = (s["sample_aspect_ratio"] as? String) ?? ""
             case "audio" where !p.hasAudio:
                 p.hasAudio = true
                 p.sampleRate = Int((s["sample_rate"] as? String) ?? "") ?? 0
