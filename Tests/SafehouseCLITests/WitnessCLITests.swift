@@ -194,6 +194,10 @@ struct WitnessCLITests {
         try upload(t.read("old.shb"), to: try t.identity("edith").fingerprint.compact, s, by: try t.identity("olga"))
         r = try cli(t, s, ["pull"], vault: "edithvault", key: "edith")
         #expect(r.status == 77 && r.stderr.contains("HQ material from") && !r.stdoutLines.contains(ex2), "\(r)")
+        // The same bundle carried by hand (no server): checked offline against the state the
+        // witness cosigned for her vault, which the rolled-back copy's log forks from.
+        r = try t.run(["bundle", "import", t.file("old.shb"), "--vault", t.file("edithvault"), "--identity", t.file("edith")])
+        #expect(r.status == 77 && r.stderr.contains("forks from the one the witness cosigned") && !r.stdoutLines.contains(ex2), "\(r)")
         r = try t.run(["list", "--vault", t.file("edithvault"), "--json"])
         #expect(r.status == 0 && !r.stdout.contains(ex2), "\(r)")
 
