@@ -7,7 +7,9 @@ import SafehouseVault
 
 /// `ObjectStore` on PostgreSQL: one `object_chunks` row (BYTEA) per uploaded chunk,
 /// keyed by upload and byte offset; `objects` maps a SHA-256 to the upload that
-/// carried it. Rows are never updated once an object is published.
+/// carried it. Once every mailbox entry naming an object is acknowledged its bytes
+/// are deleted (`dropAcknowledgedBytes`); the `objects` row stays, as the entries
+/// refer to it, and a later delivery of the same bytes brings them back (`adoptBytes`).
 struct PostgresObjectStore: ObjectStore {
     let client: Database
     let logger: Logger
@@ -88,7 +90,10 @@ struct PostgresObjectStore: ObjectStore {
     }
 
     func objectSize(sha256: String) async throws -> Int64? {
-        let rows = try await client.query("SELECT size FROM objects WHERE sha256 = \(sha256)", logger: logger)
+        let rows = try await client.query("""
+            SELECT o.size FROM objects o WHERE o.sha256 = \(sha256)
+            AND EXISTS (SELECT 1 FROM object_chunks c WHERE c.upload_id = o.upload_id)
+            """, logger: logger)
         for try await size in rows.decode(Int64.self) { return size }
         return nil
     }
@@ -104,5 +109,37 @@ struct PostgresObjectStore: ObjectStore {
             return data.getSlice(at: data.readerIndex + skip, length: data.readableBytes - skip)
         }
         return nil
+    }
+
+    /// In a delivery's transaction (the mailbox locked): makes the object's bytes those of
+    /// `upload` when the stored copy was deleted, and deletes `upload`'s chunks when they
+    /// only duplicate a stored copy (the same SHA-256). Returns whether the object has bytes.
+    static func adoptBytes(_ conn: PostgresConnection, sha256: String, upload: String?, logger: Logger) async throws -> Bool {
+        if let upload {
+            try await conn.query("""
+                UPDATE objects SET upload_id = \(upload) WHERE sha256 = \(sha256) AND upload_id <> \(upload)
+                AND NOT EXISTS (SELECT 1 FROM object_chunks c WHERE c.upload_id = objects.upload_id)
+                AND EXISTS (SELECT 1 FROM object_chunks c WHERE c.upload_id = \(upload))
+                """, logger: logger)
+            try await conn.query("""
+                DELETE FROM object_chunks WHERE upload_id = \(upload)
+                AND EXISTS (SELECT 1 FROM objects o WHERE o.sha256 = \(sha256) AND o.upload_id <> \(upload))
+                """, logger: logger)
+        }
+        let rows = try await conn.query("""
+            SELECT 1 FROM objects o WHERE o.sha256 = \(sha256) AND (o.size = 0 OR EXISTS (SELECT 1 FROM object_chunks c WHERE c.upload_id = o.upload_id))
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// In an acknowledgement's transaction (the mailbox locked): deletes the object's bytes
+    /// once no unacknowledged mailbox entry names it, so the server keeps no ciphertext
+    /// that every recipient already holds.
+    static func dropAcknowledgedBytes(_ conn: PostgresConnection, sha256: String, logger: Logger) async throws {
+        try await conn.query("""
+            DELETE FROM object_chunks WHERE upload_id = (SELECT upload_id FROM objects WHERE sha256 = \(sha256))
+            AND NOT EXISTS (SELECT 1 FROM mailbox WHERE object = \(sha256) AND NOT acked)
+            """, logger: logger)
     }
 }

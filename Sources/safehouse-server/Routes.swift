@@ -123,17 +123,26 @@ struct Routes {
     private func existingDelivery(_ caller: Caller, to: String, sha: String, size: Int64) async throws -> Response? {
         guard let stored = try await state.store.objectSize(sha256: sha) else { return nil }
         guard stored == size else { throw ServerFailure.conflict("an object with this hash and another size exists") }
-        return try await deliver(caller, to: to, sha: sha, size: size)
+        return try await deliver(caller, to: to, sha: sha, size: size, upload: nil)
     }
 
     /// Puts the stored object in the mailbox (once per sender) and signs the receipt.
-    private func deliver(_ caller: Caller, to: String, sha: String, size: Int64) async throws -> Response {
+    /// - Parameter upload: the upload that just carried the bytes (nil: they were stored already).
+    private func deliver(_ caller: Caller, to: String, sha: String, size: Int64, upload: String?) async throws -> Response {
         let now = ServerState.now()
         let at: Int64 = try await state.client.withTransaction(logger: state.logger) { conn in
             try await conn.query("LOCK TABLE mailbox IN SHARE ROW EXCLUSIVE MODE", logger: state.logger)
             for try await at in try await conn.query(
                 "SELECT at FROM mailbox WHERE mailbox = \(to) AND object = \(sha) AND sender = \(caller.fingerprint) ORDER BY seq LIMIT 1",
                 logger: state.logger).decode(Int64.self) { return at }
+            // No entry without bytes: deleted after every earlier recipient acknowledged them,
+            // they come back with this upload; without one, the sender must upload again.
+            guard try await PostgresObjectStore.adoptBytes(conn, sha256: sha, upload: upload, logger: state.logger) else {
+                if let upload {
+                    try await conn.query("UPDATE uploads SET completed = false, received = 0 WHERE id = \(upload)", logger: state.logger)
+                }
+                throw ServerFailure.conflict("the stored bytes of this object were removed after delivery; upload it again")
+            }
             try await conn.query("INSERT INTO mailbox (mailbox, object, sender, at) VALUES (\(to), \(sha), \(caller.fingerprint), \(now))",
                                  logger: state.logger)
             return now
@@ -171,7 +180,7 @@ struct Routes {
         let (caller, _) = try await auth.authenticate(&request)
         let u = try await ownUpload(caller, id)
         switch try await state.store.finish(uploadID: id, now: ServerState.now()) {
-        case .stored: return try await deliver(caller, to: u.mailbox, sha: u.sha256, size: u.size)
+        case .stored: return try await deliver(caller, to: u.mailbox, sha: u.sha256, size: u.size, upload: id)
         case .incomplete(let received, let size):
             throw ServerFailure.badRequest("the upload is incomplete: \(received) of \(size) bytes arrived (truncated?)")
         case .hashMismatch:
@@ -234,11 +243,15 @@ struct Routes {
             throw ServerFailure.unprocessable("the acknowledgement does not match this entry or is not signed by you")
         }
         try await state.client.withTransaction(logger: state.logger) { conn in
+            // Locked first (as a delivery does), so a new entry for the same bytes and the
+            // deletion of acknowledged bytes cannot interleave.
+            try await conn.query("LOCK TABLE mailbox IN SHARE ROW EXCLUSIVE MODE", logger: state.logger)
             try await conn.query("UPDATE mailbox SET acked = true WHERE seq = \(seq)", logger: state.logger)
             try await conn.query("""
                 INSERT INTO acks (mailbox_seq, recipient, object, body, signature, at)
                 VALUES (\(seq), \(sender), \(object), \(parsed.ack), \(parsed.signature), \(ServerState.now()))
                 """, logger: state.logger)
+            try await PostgresObjectStore.dropAcknowledgedBytes(conn, sha256: object, logger: state.logger)
         }
         return try Self.json(["acked": "\(seq)"])
     }

@@ -216,6 +216,42 @@ struct ServerCLITests {
         _ = try ServerTestEnvironment.psql(try ServerTestEnvironment.requireDatabase(), "ALTER DATABASE \(s.databaseName) ALLOW_CONNECTIONS true")
     }
 
+    // MARK: - Retention
+
+    @Test func acknowledgedBytesAreDeletedAndComeBackWithTheNextDelivery() throws {
+        let (t, s) = try setUp()
+        defer { s.remove(); t.remove() }
+        let rec = try sealInField(t, Self.fieldTranscript, name: "kept.txt")
+        var r = try cli(t, s, ["push", rec], vault: "field", key: "ivan")
+        try #require(r.status == 0, "\(r)")
+        let sha = try s.psql("SELECT object FROM mailbox ORDER BY seq DESC LIMIT 1")
+        let olga = try t.identity("olga"), edith = try t.identity("edith")
+        func storedChunks() throws -> String {
+            try s.psql("SELECT count(*) FROM object_chunks c JOIN objects o ON o.upload_id = c.upload_id WHERE o.sha256 = '\(sha)'")
+        }
+        // Before HQ's pull the bytes are there (an officer reads the hq mailbox).
+        var (h, _) = try HTTP.signed(s.url, "GET", "/v1/objects/\(sha)?offset=0", by: olga)
+        try #require(h.status == 200, "\(h.status) \(h.message)")
+        let bytes = [UInt8](h.body)
+        try #require(Hex.encode(ContentSHA256.hash(bytes)) == sha, "one chunk holds the whole test bundle")
+        r = try cli(t, s, ["pull"], vault: "hq", key: "olga")
+        try #require(r.status == 0 && r.stdoutLines.contains(rec), "\(r)")
+        // Acknowledged by its only recipient: the server keeps no copy of the ciphertext.
+        #expect(try storedChunks() == "0")
+        (h, _) = try HTTP.signed(s.url, "GET", "/v1/objects/\(sha)?offset=0", by: olga)
+        #expect(h.status == 404, "\(h.status) \(h.message)")
+        // The acknowledgement stays: the field vault still purges.
+        r = try cli(t, s, ["push", "--purge-confirmed"], vault: "field", key: "ivan")
+        #expect(r.status == 0 && r.stdoutLines.contains(rec), "\(r)")
+        // The same bytes delivered again (to Edith): stored anew, listed and downloadable.
+        try s.deliver(bytes, to: edith.fingerprint.compact, by: olga)
+        #expect(try storedChunks() != "0")
+        (h, _) = try HTTP.signed(s.url, "GET", "/v1/mailbox", by: edith)
+        #expect(h.status == 200 && String(decoding: h.body, as: UTF8.self).contains(sha), "\(h.status)")
+        (h, _) = try HTTP.signed(s.url, "GET", "/v1/objects/\(sha)?offset=0", by: edith)
+        #expect(h.status == 200 && [UInt8](h.body) == bytes, "\(h.status) \(h.message)")
+    }
+
     // MARK: - A hostile server
 
     @Test func serverThatAltersOrReplaysIsCaughtAtPull() throws {
@@ -230,9 +266,13 @@ struct ServerCLITests {
         try #require(r.status == 0, "\(r)")
         r = try cli(t, s, ["push", ex], vault: "hq", key: "olga")
         try #require(r.status == 0, "\(r)")
+        // The attacker keeps a copy of the bytes: the server itself deletes them once acknowledged.
+        _ = try s.psql("CREATE TABLE kept_chunks AS SELECT * FROM object_chunks")
         r = try cli(t, s, ["pull"], vault: "edithvault", key: "edith")
         try #require(r.status == 0 && r.stdoutLines.contains(ex), "\(r)")
         let firstSeq = try s.psql("SELECT min(seq) FROM mailbox")
+        #expect(try s.psql("SELECT count(*) FROM object_chunks c JOIN objects o ON o.upload_id = c.upload_id JOIN mailbox m ON m.object = o.sha256 WHERE m.seq = \(firstSeq)") == "0",
+                "acknowledged bytes are deleted")
         r = try t.run(["revoke", ex, "--from", "Edith", "--vault", t.file("hq"), "--identity", t.file("olga")])
         try #require(r.status == 0, "\(r)")
         r = try cli(t, s, ["push", "--all"], vault: "hq", key: "olga")
@@ -245,6 +285,7 @@ struct ServerCLITests {
         #expect(try edithExport().status == 77)
 
         // The server (an attacker with the database) replays the old grant-carrying bundle: refused, 65.
+        _ = try s.psql("INSERT INTO object_chunks SELECT * FROM kept_chunks ON CONFLICT DO NOTHING")
         _ = try s.psql("INSERT INTO mailbox (mailbox, object, sender, at) SELECT mailbox, object, sender, at FROM mailbox WHERE seq = \(firstSeq)")
         r = try cli(t, s, ["pull"], vault: "edithvault", key: "edith")
         #expect(r.status == 65 && r.stderr.contains("older"), "\(r)")

@@ -191,7 +191,7 @@ struct WitnessCLITests {
         // by hand to Edith's mailbox) is refused at her next pull: nothing imported.
         r = try t.run(["bundle", "export", ex2, "--vault", t.file("hq"), "--identity", t.file("olga"), "--out", t.file("old.shb")])
         try #require(r.status == 0, "\(r)")
-        try upload(t.read("old.shb"), to: try t.identity("edith").fingerprint.compact, s, by: try t.identity("olga"))
+        try s.deliver(t.read("old.shb"), to: try t.identity("edith").fingerprint.compact, by: try t.identity("olga"))
         r = try cli(t, s, ["pull"], vault: "edithvault", key: "edith")
         #expect(r.status == 77 && r.stderr.contains("HQ material from") && !r.stdoutLines.contains(ex2), "\(r)")
         // The same bundle carried by hand (no server): checked offline against the state the
@@ -222,18 +222,6 @@ struct WitnessCLITests {
         let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         py.waitUntilExit()
         return (py.terminationStatus, said)
-    }
-
-    /// Delivers `bytes` to a member's mailbox as an officer would, without the CLI.
-    func upload(_ bytes: [UInt8], to member: String, _ s: ServerFixture, by who: Identity) throws {
-        let sha = Hex.encode(ContentSHA256.hash(bytes))
-        var (h, _) = try HTTP.signed(s.url, "POST", "/v1/uploads", body: Array(#"{"to":"\#(member)","sha256":"\#(sha)","size":\#(bytes.count)}"#.utf8), by: who)
-        try #require(h.status == 201, "\(h.status) \(h.message)")
-        let id = try #require(h.json?["upload"] as? String)
-        (h, _) = try HTTP.signed(s.url, "PUT", "/v1/uploads/\(id)?offset=0", body: bytes, by: who)
-        try #require(h.status == 200, "\(h.status) \(h.message)")
-        (h, _) = try HTTP.signed(s.url, "POST", "/v1/uploads/\(id)/complete", by: who)
-        try #require(h.status == 200, "\(h.status) \(h.message)")
     }
 }
 

@@ -225,3 +225,18 @@ extension Sandbox {
         return hits
     }
 }
+
+extension ServerFixture {
+    /// Delivers `bytes` to a member's mailbox as an officer would, without the CLI
+    /// (upload, one chunk, complete).
+    func deliver(_ bytes: [UInt8], to member: String, by who: Identity) throws {
+        let sha = Hex.encode(ContentSHA256.hash(bytes))
+        var (h, _) = try HTTP.signed(url, "POST", "/v1/uploads", body: Array(#"{"to":"\#(member)","sha256":"\#(sha)","size":\#(bytes.count)}"#.utf8), by: who)
+        try #require(h.status == 201, "\(h.status) \(h.message)")
+        let id = try #require(h.json?["upload"] as? String)
+        (h, _) = try HTTP.signed(url, "PUT", "/v1/uploads/\(id)?offset=0", body: bytes, by: who)
+        try #require(h.status == 200, "\(h.status) \(h.message)")
+        (h, _) = try HTTP.signed(url, "POST", "/v1/uploads/\(id)/complete", by: who)
+        try #require(h.status == 200, "\(h.status) \(h.message)")
+    }
+}
