@@ -23,7 +23,18 @@ struct PostgresObjectStore: ObjectStore {
         return nil
     }
 
+    /// Uploads never completed within this many seconds are dropped with their chunks
+    /// (a sender that comes back later starts that upload again from the beginning).
+    static let abandonedUploadSeconds: Int64 = 14 * 86_400
+
     func createUpload(id: String, member: String, mailbox: String, sha256: String, size: Int64, now: Int64) async throws -> UploadStatus {
+        try await client.withTransaction(logger: logger) { conn in
+            let cutoff = now - Self.abandonedUploadSeconds
+            try await conn.query("""
+                DELETE FROM object_chunks WHERE upload_id IN (SELECT id FROM uploads WHERE NOT completed AND created_at < \(cutoff))
+                """, logger: logger)
+            try await conn.query("DELETE FROM uploads WHERE NOT completed AND created_at < \(cutoff)", logger: logger)
+        }
         try await client.query("""
             INSERT INTO uploads (id, member, mailbox, sha256, size, created_at) VALUES (\(id), \(member), \(mailbox), \(sha256), \(size), \(now))
             ON CONFLICT (id) DO NOTHING

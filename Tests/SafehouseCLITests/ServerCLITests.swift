@@ -250,6 +250,21 @@ struct ServerCLITests {
         #expect(h.status == 200 && String(decoding: h.body, as: UTF8.self).contains(sha), "\(h.status)")
         (h, _) = try HTTP.signed(s.url, "GET", "/v1/objects/\(sha)?offset=0", by: edith)
         #expect(h.status == 200 && [UInt8](h.body) == bytes, "\(h.status) \(h.message)")
+
+        // An upload abandoned for over two weeks is dropped with its chunks at the next upload;
+        // a recent unfinished one stays.
+        let now = Int64(Date().timeIntervalSince1970)
+        for (id, age) in [("stale-upload", Int64(15 * 86_400)), ("recent-upload", Int64(86_400))] {
+            _ = try s.psql("""
+                INSERT INTO uploads (id, member, mailbox, sha256, size, received, created_at) VALUES ('\(id)', 'x', 'hq', '\(id)', 10, 4, \(now - age));
+                INSERT INTO object_chunks (upload_id, offset_bytes, data) VALUES ('\(id)', 0, '\\x01020304')
+                """)
+        }
+        let rec2 = try sealInField(t, Self.fieldTranscript, name: "next.txt")
+        r = try cli(t, s, ["push", rec2], vault: "field", key: "ivan")
+        try #require(r.status == 0, "\(r)")
+        #expect(try s.psql("SELECT string_agg(id, ',' ORDER BY id) FROM uploads WHERE id LIKE '%-upload'") == "recent-upload")
+        #expect(try s.psql("SELECT string_agg(upload_id, ',' ORDER BY upload_id) FROM object_chunks WHERE upload_id LIKE '%-upload'") == "recent-upload")
     }
 
     // MARK: - A hostile server
